@@ -1,0 +1,293 @@
+"""pocketbase_proxy acceptance, run by testinfra inside the container over loopback.
+
+127.0.0.1 is allowlisted, 127.0.0.2 (curl --interface) is not. Every request goes to the proxy on
+127.0.0.1:443/80 with the site name pinned by --resolve; PocketBase itself listens on 127.0.0.1:8090.
+"""
+
+import json
+import os
+import shlex
+import uuid
+
+import pytest
+
+BACKEND = os.environ.get("PBG_PROXY_BACKEND", "caddy")
+NAME = os.environ.get("PBG_PROXY_SERVER_NAME", "pb.pbguard.test")
+SU_EMAIL = os.environ.get("PBG_PROXY_SU_EMAIL", "admin@pbguard.test")
+SU_PASSWORD = os.environ["PBG_PROXY_SU_PASSWORD"]
+BASIC_USER = os.environ.get("PBG_PROXY_BASIC_USER", "")
+BASIC_PASSWORD = os.environ.get("PBG_PROXY_BASIC_PASSWORD", "")
+
+CA = {
+    "caddy": "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt",
+    "nginx": "/etc/pbguard/proxy-tls/ca.crt",
+}[BACKEND]
+ACCESS_LOG = {
+    "caddy": "/var/log/caddy/pocketbase-access.log",
+    "nginx": "/var/log/nginx/pocketbase/access.log",
+}[BACKEND]
+LIVE_CONFIG = {
+    "caddy": "/etc/caddy/Caddyfile",
+    "nginx": "/etc/nginx/conf.d/pbguard-pocketbase.conf",
+}[BACKEND]
+ALLOWED = "127.0.0.1"
+DENIED = "127.0.0.2"
+SU_BODY = json.dumps({"identity": SU_EMAIL, "password": SU_PASSWORD})
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lower-case name -> list of values
+        self.body = body
+
+    def header(self, name):
+        return self.headers.get(name.lower(), [])
+
+
+def curl(host, path, method="GET", source=ALLOWED, headers=None, data=None, basic=None,
+         scheme="https", extra=()):
+    """One request through the proxy; returns status, headers (all values) and body."""
+    tag = uuid.uuid4().hex
+    hdr_file, body_file = f"/tmp/pbgp-{tag}.h", f"/tmp/pbgp-{tag}.b"
+    port = 443 if scheme == "https" else 80
+    args = ["curl", "-sS", "--path-as-is", "--max-time", "20", "-X", method,
+            "--interface", source, "--resolve", f"{NAME}:{port}:127.0.0.1",
+            "-D", hdr_file, "-o", body_file, "-w", "%{http_code}"]
+    if scheme == "https":
+        args += ["--cacert", CA]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    if data is not None:
+        args += ["-H", "Content-Type: application/json", "--data-binary", data]
+    if basic:
+        args += ["-u", f"{basic[0]}:{basic[1]}"]
+    args += list(extra)
+    args.append(f"{scheme}://{NAME}{path}")
+    res = host.run(" ".join(shlex.quote(a) for a in args))
+    assert res.rc == 0, f"curl failed ({res.rc}): {res.stderr}"
+    raw_headers = host.file(hdr_file).content_string
+    body = host.file(body_file).content_string
+    host.run(f"rm -f {hdr_file} {body_file}")
+    parsed = {}
+    for line in raw_headers.splitlines()[1:]:
+        if ":" in line:
+            key, _, value = line.partition(":")
+            parsed.setdefault(key.strip().lower(), []).append(value.strip())
+    return Resp(int(res.stdout.strip()), parsed, body)
+
+
+def su_token(host):
+    res = host.run("curl -sS -X POST -H 'Content-Type: application/json' --data-binary "
+                   + shlex.quote(SU_BODY)
+                   + " http://127.0.0.1:8090/api/collections/_superusers/auth-with-password")
+    return json.loads(res.stdout)["token"]
+
+
+# --- service and TLS -------------------------------------------------------------------------
+
+def test_proxy_service_enabled_and_running(host):
+    svc = host.service(BACKEND)
+    assert svc.is_running
+    assert svc.is_enabled
+
+
+def test_pocketbase_itself_only_on_loopback(host):
+    assert host.socket("tcp://127.0.0.1:8090").is_listening
+    assert not host.socket("tcp://0.0.0.0:8090").is_listening
+
+
+def test_tls_verifies_against_the_internal_ca(host):
+    resp = curl(host, "/api/health")
+    assert resp.status == 200
+    # Without the internal CA the certificate must not verify (curl exit 60).
+    res = host.run(f"curl -sS -o /dev/null --resolve {NAME}:443:127.0.0.1 https://{NAME}/api/health")
+    assert res.rc == 60, res.stderr
+
+
+def test_certificate_issued_by_internal_ca_for_the_site_name(host):
+    out = host.check_output(
+        f"echo | openssl s_client -connect 127.0.0.1:443 -servername {NAME} -CAfile {CA} 2>/dev/null"
+        " | openssl x509 -noout -issuer -ext subjectAltName")
+    assert f"DNS:{NAME}" in out
+    issuer = host.check_output(f"openssl x509 -noout -subject -in {CA}").replace("subject=", "issuer=")
+    assert issuer.strip() in out
+
+
+def test_http_redirects_to_https(host):
+    resp = curl(host, "/api/health?x=1", scheme="http")
+    assert resp.status in (301, 308)
+    assert resp.header("location") == [f"https://{NAME}/api/health?x=1"]
+
+
+# --- admin allowlist -------------------------------------------------------------------------
+
+def test_dashboard_reachable_from_allowlisted_source(host):
+    resp = curl(host, "/_/", basic=(BASIC_USER, BASIC_PASSWORD) if BASIC_USER else None)
+    assert resp.status == 200
+    assert "PocketBase" in resp.body
+
+
+def test_superuser_auth_reachable_from_allowlisted_source(host):
+    resp = curl(host, "/api/collections/_superusers/auth-with-password", "POST", data=SU_BODY)
+    assert resp.status == 200
+    assert json.loads(resp.body)["token"]
+
+
+@pytest.mark.skipif(not BASIC_USER, reason="basic auth not configured in this scenario")
+def test_dashboard_basic_auth_required_even_when_allowlisted(host):
+    assert curl(host, "/_/").status == 401
+    assert curl(host, "/_/", basic=(BASIC_USER, "wrong-password")).status == 401
+
+
+SU_LOGIN_VARIANTS = [
+    "/api/collections/_superusers/auth-with-password",
+    "/api/collections/_SUPERUSERS/auth-with-password",     # names resolve case-insensitively
+    "/api/collections/pbc_3142635823/auth-with-password",  # _superusers by id
+    "/api/collections/%5Fsuperusers/auth-with-password",   # percent-encoded
+    "/api//collections/_superusers/auth-with-password",
+    "/api/collections/_superusers/./auth-with-password",
+    "/api/admins/auth-with-password",                      # 0.22 admin login
+]
+
+
+@pytest.mark.parametrize("path", SU_LOGIN_VARIANTS)
+def test_superuser_login_refused_from_other_source(host, path):
+    resp = curl(host, path, "POST", source=DENIED, data=SU_BODY)
+    assert resp.status == 403
+    assert "token" not in resp.body
+
+
+@pytest.mark.parametrize("path,method", [
+    ("/_/", "GET"),
+    ("/_", "GET"),
+    ("/_/images/favicon/favicon.png", "GET"),
+    ("/api/collections/_superusers/records", "GET"),
+    ("/api/collections/_superusers/request-otp", "POST"),
+    ("/api/collections/_superusers/auth-methods", "GET"),
+    ("/api/collections/users/impersonate/abc", "POST"),
+    ("/api/settings", "GET"),
+    ("/api/settings/test/email", "POST"),
+    ("/api/backups", "GET"),
+    ("/api/logs", "GET"),
+    ("/api/crons", "GET"),
+    ("/api/collections", "GET"),
+    ("/api/collections/import", "PUT"),
+    ("/api/collections/posts", "PATCH"),
+    ("/api/collections/posts/truncate", "DELETE"),
+    ("/api/collections/meta/scaffolds", "GET"),
+])
+def test_admin_paths_refused_from_other_source(host, path, method):
+    assert curl(host, path, method, source=DENIED).status == 403
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "X-Real-IP", "Forwarded"])
+def test_spoofed_forwarding_headers_do_not_open_the_allowlist(host, header):
+    value = "for=127.0.0.1" if header == "Forwarded" else "127.0.0.1"
+    for path in ("/_/", "/api/collections/_superusers/auth-with-password"):
+        method = "GET" if path == "/_/" else "POST"
+        resp = curl(host, path, method, source=DENIED, headers={header: value},
+                    data=None if method == "GET" else SU_BODY)
+        assert resp.status == 403, (header, path)
+
+
+def test_public_routes_still_work_from_other_source(host):
+    assert curl(host, "/api/health", source=DENIED).status == 200
+    records = curl(host, "/api/collections/posts/records", source=DENIED)
+    assert records.status == 200
+    assert json.loads(records.body)["items"][0]["title"] == "hello-from-pbguard"
+    methods = curl(host, "/api/collections/users/auth-methods", source=DENIED)
+    assert methods.status == 200
+    # A normal auth collection's login stays public (wrong password: PocketBase's 400, not the proxy's 403).
+    bad = json.dumps({"identity": "nobody@pbguard.test", "password": "not-the-password"})
+    assert curl(host, "/api/collections/users/auth-with-password", "POST", source=DENIED,
+                data=bad).status == 400
+
+
+def test_health_route(host):
+    resp = curl(host, "/healthz", source=DENIED)
+    assert resp.status == 200
+    assert resp.body.strip() == "OK"
+
+
+# --- client IP seen by PocketBase ------------------------------------------------------------
+
+def test_pocketbase_sees_the_tcp_peer_not_the_spoofed_header(host):
+    token = su_token(host)
+    resp = curl(host, "/api/health", source=DENIED,
+                headers={"Authorization": token, "X-Forwarded-For": "203.0.113.7"})
+    assert resp.status == 200
+    assert json.loads(resp.body)["data"]["realIP"] == DENIED
+
+
+# --- headers, limits, logs -------------------------------------------------------------------
+
+def test_security_headers_on_api(host):
+    resp = curl(host, "/api/health", source=DENIED)
+    assert resp.header("strict-transport-security") == ["max-age=31536000"]
+    assert resp.header("x-content-type-options") == ["nosniff"]
+    assert resp.header("referrer-policy") == ["strict-origin-when-cross-origin"]
+    assert resp.header("x-powered-by") == []
+    servers = resp.header("server")
+    assert servers == [] or all(s == "nginx" for s in servers), servers
+
+
+def test_dashboard_frame_protection(host):
+    resp = curl(host, "/_/", basic=(BASIC_USER, BASIC_PASSWORD) if BASIC_USER else None)
+    assert resp.header("x-frame-options") == ["DENY"]
+    assert any("frame-ancestors 'none'" in v for v in resp.header("content-security-policy"))
+    refused = curl(host, "/_/", source=DENIED)
+    assert refused.header("x-frame-options") == ["DENY"]
+
+
+def test_request_body_limit(host):
+    host.run("head -c 2200000 /dev/zero | tr '\\0' a > /tmp/pbgp-big.txt")
+    resp = curl(host, "/api/collections/posts/records", "POST", source=DENIED,
+                extra=["-H", "Content-Type: text/plain", "--data-binary", "@/tmp/pbgp-big.txt"])
+    host.run("rm -f /tmp/pbgp-big.txt")
+    assert resp.status == 413
+
+
+def test_json_access_log_records_the_tcp_peer(host):
+    curl(host, "/api/health?pbgp-log-probe=1", source=DENIED)
+    lines = host.file(ACCESS_LOG).content_string.strip().splitlines()
+    entries = [json.loads(line) for line in lines[-20:]]
+    if BACKEND == "caddy":
+        peers = [e["request"]["remote_ip"] for e in entries]
+    else:
+        peers = [e["remote_addr"] for e in entries]
+    assert DENIED in peers
+
+
+def test_access_log_has_no_secrets(host):
+    content = host.file(ACCESS_LOG).content_string
+    assert SU_PASSWORD not in content
+    if BASIC_PASSWORD:
+        assert BASIC_PASSWORD not in content
+
+
+def test_access_log_rotation_configured(host):
+    if BACKEND == "caddy":
+        cfg = host.file(LIVE_CONFIG).content_string
+        assert "roll_size" in cfg and "roll_keep" in cfg
+    else:
+        res = host.run("logrotate -d /etc/logrotate.d/pbguard-pocketbase")
+        assert res.rc == 0, res.stderr
+        assert "/var/log/nginx/pocketbase/*.log" in res.stdout + res.stderr
+
+
+# --- validation before going live ------------------------------------------------------------
+
+def test_broken_config_was_refused_by_the_validator(host):
+    marker = host.file("/var/tmp/pbg-proxy-broken-result")
+    assert marker.exists, "side_effect did not run"
+    assert "pbguard_no_such_directive" in marker.content_string
+    assert "pbguard_no_such_directive" not in host.file(LIVE_CONFIG).content_string
+
+
+def test_secrets_not_in_live_config(host):
+    cfg = host.file(LIVE_CONFIG).content_string
+    assert SU_PASSWORD not in cfg
+    if BASIC_PASSWORD:
+        assert BASIC_PASSWORD not in cfg
+        assert "$2" not in cfg  # the hash lives in a separate 0640 file

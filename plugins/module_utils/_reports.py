@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit report writers: JSON, JUnit XML, SARIF 2.1.0, Markdown. Pure functions plus ``write_reports``.
+
+Private module_utils: the interface may change.
+
+The report dict (design contract "Audit contract")::
+
+    {"tool": {"name", "version", "information_uri"},
+     "target": {"url", "host", "pocketbase_version"},
+     "profile": "baseline" | "strict", "scope": [...], "generated_at": "...Z",
+     "summary": {"pass", "fail", "waived", "error", "not_applicable"},
+     "findings": [{"control", "title", "severity", "status", "target", "evidence", "remediation",
+                   "area", "scope", "waiver"?: {...}}]}
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+
+STATUSES = ("pass", "fail", "waived", "error", "not_applicable")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
+# SARIF security-severity (GitHub code scanning bands: >=9 critical, >=7 high, >=4 medium, >0.1 low)
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+FORMATS = ("json", "junit", "sarif", "markdown")
+EXTENSIONS = {"json": ".json", "junit": ".junit.xml", "sarif": ".sarif", "markdown": ".md"}
+MASK = "********"
+TOOL_NAME = "pbguard"
+INFORMATION_URI = "https://example.invalid/pbguard/pocketbase/blob/main/docs/controls.md"
+AREAS = ("NET", "ADM", "RUL", "AUT", "FIL", "HOK", "MON", "VER", "IOC", "SYS")
+
+
+def summarize(findings):
+    summary = dict((s, 0) for s in STATUSES)
+    for f in findings:
+        summary[f["status"]] = summary.get(f["status"], 0) + 1
+    return summary
+
+
+def build_report(findings, target, profile, scope, tool_version, generated_at):
+    return {
+        "tool": {"name": TOOL_NAME, "version": tool_version, "information_uri": INFORMATION_URI},
+        "target": dict(target),
+        "profile": profile,
+        "scope": list(scope),
+        "generated_at": generated_at,
+        "summary": summarize(findings),
+        "findings": list(findings),
+    }
+
+
+def scrub(obj, secrets):
+    """Replace every occurrence of any secret string (len >= 4) in every string of obj by MASK."""
+    secrets = sorted(set(s for s in (secrets or []) if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
+    if not secrets:
+        return obj
+    pattern = re.compile("|".join(re.escape(s) for s in secrets))
+
+    def walk(value):
+        if isinstance(value, str):
+            return pattern.sub(MASK, value)
+        if isinstance(value, dict):
+            return dict((walk(k), walk(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        return value
+    return walk(obj)
+
+
+def failing(report, threshold):
+    """Findings with status fail at or above ``threshold`` (a severity or 'never')."""
+    if threshold not in SEVERITY_RANK:
+        return []
+    rank = SEVERITY_RANK[threshold]
+    return [f for f in report["findings"] if f["status"] == "fail" and SEVERITY_RANK[f["severity"]] >= rank]
+
+
+# --------------------------------------------------------------------------- JSON
+
+def to_json(report):
+    return json.dumps(report, indent=2, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------------------- JUnit
+
+def to_junit(report):
+    """JUnit XML: one testsuite per area, one testcase per control/target."""
+    host = report["target"].get("host") or report["target"].get("url") or "pocketbase"
+    root = ET.Element("testsuites", name="pbguard audit %s" % host)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    by_area = {}
+    for f in report["findings"]:
+        by_area.setdefault(f.get("area") or f["control"].split("-")[1], []).append(f)
+    for area in sorted(by_area, key=lambda a: AREAS.index(a) if a in AREAS else 99):
+        items = by_area[area]
+        suite = ET.SubElement(root, "testsuite", name="%s %s" % (host, area))
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for f in items:
+            case = ET.SubElement(suite, "testcase", classname="%s.%s" % (host, f["control"]),
+                                 name="%s %s" % (f["control"], f["target"]))
+            ET.SubElement(case, "properties")
+            props = case.find("properties")
+            for key in ("severity", "status", "title"):
+                ET.SubElement(props, "property", name=key, value=str(f.get(key, "")))
+            text = "%s\n%s\nremediation: %s" % (f["title"], f.get("evidence", ""), f.get("remediation", ""))
+            counts["tests"] += 1
+            if f["status"] == "fail":
+                node = ET.SubElement(case, "failure", type=f["severity"], message=_short(f.get("evidence")))
+                node.text = text
+                counts["failures"] += 1
+            elif f["status"] == "error":
+                node = ET.SubElement(case, "error", type="error", message=_short(f.get("evidence")))
+                node.text = text
+                counts["errors"] += 1
+            elif f["status"] in ("waived", "not_applicable"):
+                msg = f.get("evidence", "")
+                if f["status"] == "waived" and f.get("waiver"):
+                    msg = "waived until %s: %s" % (f["waiver"].get("expires"), f["waiver"].get("justification"))
+                ET.SubElement(case, "skipped", message=_short(msg))
+                counts["skipped"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _short(text, limit=240):
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- SARIF
+
+def to_sarif(report, catalog):
+    """SARIF 2.1.0. ``catalog``: list of control dicts (id, title, severity, rationale, remediation, ...).
+
+    Rule ids are the control ids (stable); results for fail/waived/error findings; locations name
+    the target URL as artifact and ``<host>/<target>`` as logical location.
+    """
+    target = report["target"]
+    host = target.get("host") or "pocketbase"
+    base_uri = target.get("url") or ("pocketbase://%s/" % host)
+    used = sorted(set(f["control"] for f in report["findings"]))
+    controls = dict((c["id"], c) for c in catalog)
+    rules = []
+    index = {}
+    for cid in used:
+        c = controls.get(cid)
+        if c is None:
+            continue
+        index[cid] = len(rules)
+        rules.append({
+            "id": cid,
+            "name": re.sub(r"[^A-Za-z0-9]+", "", c["title"].title()) or cid,
+            "shortDescription": {"text": c["title"]},
+            "fullDescription": {"text": c["rationale"]},
+            "help": {"text": c["remediation"],
+                     "markdown": "**Remediation:** %s\n\nSource: %s" % (c["remediation"], c["source"])},
+            "helpUri": "%s#%s" % (INFORMATION_URI, cid.lower()),
+            "defaultConfiguration": {"level": SARIF_LEVEL[c["severity"]]},
+            "properties": {"security-severity": SECURITY_SEVERITY[c["severity"]],
+                           "tags": ["security", c["area"], c["scope"], c["profile"]],
+                           "precision": "high" if c["scope"] == "api" else "medium",
+                           "problem.severity": "error" if c["severity"] in ("critical", "high") else "warning"},
+        })
+    results = []
+    for f in report["findings"]:
+        if f["status"] not in ("fail", "waived", "error") or f["control"] not in index:
+            continue
+        location = {
+            "physicalLocation": {"artifactLocation": {"uri": base_uri}},
+            "logicalLocations": [{"name": f["target"], "fullyQualifiedName": "%s/%s" % (host, f["target"]),
+                                  "kind": "resource"}],
+        }
+        if f.get("file"):
+            location["physicalLocation"] = {"artifactLocation": {"uri": _file_uri(f["file"])}}
+            if f.get("line"):
+                location["physicalLocation"]["region"] = {"startLine": int(f["line"])}
+        result = {
+            "ruleId": f["control"],
+            "ruleIndex": index[f["control"]],
+            "kind": "review" if f["status"] == "error" else "fail",
+            "level": "note" if f["status"] == "error" else SARIF_LEVEL[f["severity"]],
+            "message": {"text": "%s: %s" % (f["title"], f.get("evidence") or f["status"])},
+            "locations": [location],
+            "partialFingerprints": {"pbguardTarget/v1": "%s|%s|%s" % (host, f["control"], f["target"])},
+            "properties": {"status": f["status"], "severity": f["severity"], "host": host,
+                           "security-severity": SECURITY_SEVERITY[f["severity"]]},
+        }
+        if f["status"] == "waived":
+            w = f.get("waiver") or {}
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": "%s (expires %s)" % (w.get("justification", ""),
+                                                                             w.get("expires", "never"))}]
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": TOOL_NAME, "version": report["tool"]["version"],
+                                "semanticVersion": report["tool"]["version"],
+                                "informationUri": INFORMATION_URI, "rules": rules}},
+            "automationDetails": {"id": "pbguard-audit/%s/" % host},
+            "invocations": [{"executionSuccessful": True,
+                             "properties": {"profile": report["profile"], "summary": report["summary"]}}],
+            "properties": {"target": target},
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def _file_uri(path):
+    path = str(path)
+    if path.startswith("/"):
+        return "file://" + path
+    return path
+
+
+# --------------------------------------------------------------------------- Markdown
+
+def _md(text):
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report):
+    t = report["target"]
+    s = report["summary"]
+    lines = [
+        "# pbguard audit: %s" % _md(t.get("host") or t.get("url")),
+        "",
+        "- URL: `%s`" % _md(t.get("url")),
+        "- PocketBase version: %s" % _md(t.get("pocketbase_version") or "unknown"),
+        "- Profile: %s; scope: %s" % (report["profile"], ", ".join(report.get("scope") or [])),
+        "- Generated: %s" % report.get("generated_at", ""),
+        "",
+        "| pass | fail | waived | error | not applicable |",
+        "|---:|---:|---:|---:|---:|",
+        "| %d | %d | %d | %d | %d |" % (s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"]),
+        "",
+    ]
+    order = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
+    by_area = {}
+    for f in report["findings"]:
+        by_area.setdefault(f.get("area") or f["control"].split("-")[1], []).append(f)
+    for area in [a for a in AREAS if a in by_area] + [a for a in sorted(by_area) if a not in AREAS]:
+        items = sorted(by_area[area], key=lambda f: (order.get(f["status"], 9),
+                                                     -SEVERITY_RANK[f["severity"]], f["control"], f["target"]))
+        lines += ["## %s" % area, "", "| Control | Severity | Status | Target | Evidence |",
+                  "|---|---|---|---|---|"]
+        for f in items:
+            evidence = f.get("evidence", "")
+            if f["status"] == "waived" and f.get("waiver"):
+                w = f["waiver"]
+                evidence = "waived until %s: %s. %s" % (w.get("expires"), w.get("justification"), evidence)
+            lines.append("| %s %s | %s | %s | `%s` | %s |" % (
+                f["control"], _md(f["title"]), f["severity"], f["status"].upper() if f["status"] == "fail"
+                else f["status"], _md(f["target"]), _md(evidence)))
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- files
+
+def render(report, fmt, catalog):
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "junit":
+        return to_junit(report)
+    if fmt == "sarif":
+        return to_sarif(report, catalog)
+    if fmt == "markdown":
+        return to_markdown(report)
+    raise ValueError("unknown report format %r" % fmt)
+
+
+def report_basename(report):
+    name = report["target"].get("host") or report["target"].get("url") or "pocketbase"
+    return "pbguard-audit-" + re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
+
+
+def write_reports(report, report_dir, formats, catalog, basename=None):
+    """Write each format to ``report_dir`` (created 0750); files are 0640. Returns {format: path}."""
+    if not os.path.isdir(report_dir):
+        os.makedirs(report_dir, 0o750)
+    basename = basename or report_basename(report)
+    paths = {}
+    for fmt in formats:
+        path = os.path.join(report_dir, basename + EXTENSIONS[fmt])
+        data = render(report, fmt, catalog)
+        tmp = path + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(data)
+        os.rename(tmp, path)
+        paths[fmt] = path
+    return paths

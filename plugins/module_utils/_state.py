@@ -1,0 +1,430 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pbguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure diff helpers for the enforcing modules (private; may change).
+
+Everything here works on plain dicts/lists and never talks to a server, so it
+is unit-tested without processes. Paths are tuples of keys, e.g.
+``("smtp", "host")``; their dotted form (``"smtp.host"``) is used in results.
+
+The model (after netbox.netbox): the caller declares a *subset* of an object;
+``subset_changes`` compares only the declared leaves with the current object;
+``diff_from_changes`` turns the changes into ``{"before": ..., "after": ...}``
+holding only the managed keys, with secrets masked; ``payload_from_changes``
+builds the minimal nested body to send (PocketBase merges nested objects).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+MASK = "********"
+
+# Settings secrets are write-only (FACTS §4): never read, never compared,
+# never round-tripped from a GET into a PATCH.
+SETTINGS_SECRET_PATHS = (
+    ("smtp", "password"),
+    ("s3", "secret"),
+    ("backups", "s3", "secret"),
+)
+
+# Missing marker (distinct from None, which is a real value: e.g. rule = null).
+MISSING = object()
+
+
+def dotted(path):
+    return ".".join(str(p) for p in path)
+
+
+def get_path(data, path, default=MISSING):
+    cur = data
+    for key in path:
+        if isinstance(cur, dict) and key in cur:
+            cur = cur[key]
+        else:
+            return default
+    return cur
+
+
+def set_path(data, path, value):
+    cur = data
+    for key in path[:-1]:
+        nxt = cur.get(key)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[key] = nxt
+        cur = nxt
+    cur[path[-1]] = value
+    return data
+
+
+def del_path(data, path):
+    """Remove path from a nested dict (in place); returns the removed value or MISSING."""
+    parent = get_path(data, path[:-1]) if len(path) > 1 else data
+    if isinstance(parent, dict) and path[-1] in parent:
+        return parent.pop(path[-1])
+    return MISSING
+
+
+def flatten(data, prefix=()):
+    """Yield (path, leaf) for every non-dict leaf; an empty dict is a leaf."""
+    if isinstance(data, dict) and data:
+        for key in data:
+            yield from flatten(data[key], prefix + (key,))
+    else:
+        yield prefix, data
+
+
+def _coerce_like(current, desired):
+    """Coerce a declared scalar towards the type of the current value (YAML/Jinja
+    often hand strings); returns desired unchanged when no safe coercion exists."""
+    if isinstance(current, bool) and isinstance(desired, str):
+        low = desired.strip().lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        return desired
+    if isinstance(current, int) and not isinstance(current, bool) and isinstance(desired, str):
+        try:
+            return int(desired.strip())
+        except ValueError:
+            return desired
+    if isinstance(current, float) and isinstance(desired, (str, int)) and not isinstance(desired, bool):
+        try:
+            return float(desired)
+        except ValueError:
+            return desired
+    return desired
+
+
+def values_equal(current, desired):
+    """Compare a declared value with the current one.
+
+    Dicts compare on the declared keys only (recursively); lists compare item by
+    item with the same rule and must have the same length; scalars compare after
+    a safe coercion to the current value's type.
+    """
+    if isinstance(desired, dict):
+        if not isinstance(current, dict):
+            return False
+        for key, value in desired.items():
+            if key not in current:
+                if value in (None, "", [], {}, False, 0):
+                    continue
+                return False
+            if not values_equal(current[key], value):
+                return False
+        return True
+    if isinstance(desired, (list, tuple)):
+        if not isinstance(current, (list, tuple)) or len(current) != len(desired):
+            return False
+        return all(values_equal(c, d) for c, d in zip(current, desired))
+    desired = _coerce_like(current, desired)
+    if isinstance(desired, bool) != isinstance(current, bool):
+        return False
+    return current == desired
+
+
+def normalize_value(current, desired):
+    """The value to send: the declared value coerced like the current one."""
+    if isinstance(desired, dict):
+        cur = current if isinstance(current, dict) else {}
+        return dict((k, normalize_value(cur.get(k), v)) for k, v in desired.items())
+    if isinstance(desired, (list, tuple)):
+        cur = current if isinstance(current, (list, tuple)) else []
+        out = []
+        for idx, item in enumerate(desired):
+            out.append(normalize_value(cur[idx] if idx < len(cur) else None, item))
+        return out
+    return _coerce_like(current, desired)
+
+
+def unknown_paths(current, desired, prefix=()):
+    """Declared paths whose key does not exist in the current object.
+
+    Used to fail clearly on settings a server version does not have (e.g.
+    ``superuserIPs`` before 0.38) instead of silently sending them.
+    """
+    out = []
+    if not isinstance(desired, dict):
+        return out
+    for key, value in desired.items():
+        path = prefix + (key,)
+        if not isinstance(current, dict) or key not in current:
+            out.append(path)
+        elif isinstance(value, dict) and isinstance(current[key], dict) and value:
+            out.extend(unknown_paths(current[key], value, path))
+    return out
+
+
+def subset_changes(current, desired, skip=(), prefix=()):
+    """List of (path, before, after) for the declared leaves that differ.
+
+    A declared dict is walked key by key; lists and scalars are leaves.
+    ``skip`` holds paths (tuples) that are never compared (write-only secrets).
+    ``before`` is MISSING when the current object lacks the key.
+    """
+    changes = []
+    if not isinstance(desired, dict):
+        return changes
+    for key, value in desired.items():
+        path = prefix + (key,)
+        if path in skip:
+            continue
+        cur = current.get(key, MISSING) if isinstance(current, dict) else MISSING
+        if isinstance(value, dict) and value and (cur is MISSING or isinstance(cur, dict)):
+            changes.extend(subset_changes(cur if cur is not MISSING else {}, value, skip, path))
+            continue
+        if cur is MISSING or not values_equal(cur, value):
+            changes.append((path, cur, normalize_value(None if cur is MISSING else cur, value)))
+    return changes
+
+
+def mask_paths(data, secret_paths, mask=MASK):
+    """Deep copy of data with every secret path replaced by the mask when present."""
+    out = copy.deepcopy(data)
+    for path in secret_paths:
+        if get_path(out, path) is not MISSING:
+            set_path(out, path, mask)
+    return out
+
+
+def diff_from_changes(changes, secret_paths=(), sent_secrets=()):
+    """Ansible diff dict holding only the changed managed keys.
+
+    Secrets never appear: a secret that is (re)sent shows as ``<unknown>`` ->
+    MASK so the reader sees that it was sent, not what it is.
+    """
+    before, after = {}, {}
+    for path, old, new in changes:
+        if path in secret_paths:
+            continue
+        set_path(before, path, None if old is MISSING else copy.deepcopy(old))
+        set_path(after, path, copy.deepcopy(new))
+    for path in sent_secrets:
+        set_path(before, path, "<write-only>")
+        set_path(after, path, MASK)
+    return {"before": before, "after": after}
+
+
+def payload_from_changes(changes, extra=None):
+    """Minimal nested body for the changed leaves (plus ``extra`` path->value)."""
+    body = {}
+    for path, _old, new in changes:
+        set_path(body, path, copy.deepcopy(new))
+    for path, value in (extra or {}).items():
+        set_path(body, path, value)
+    return body
+
+
+def changed_paths(changes):
+    return [dotted(path) for path, _old, _new in changes]
+
+
+# ---------------------------------------------------------------------------
+# Settings
+
+def settings_plan(current, desired, update_secrets="on_change", secret_paths=SETTINGS_SECRET_PATHS):
+    """Plan a settings change.
+
+    current: raw GET /api/settings (0.23+: secrets are absent from it).
+    desired: declared subset (may contain secrets).
+    update_secrets: ``always`` send every declared secret; ``on_change`` send a
+    declared secret only when another key of the same block (its parent path,
+    e.g. ``smtp`` for ``smtp.password``) changes in this run; ``never``.
+
+    Returns dict(changes, payload, secrets_sent (dotted paths), diff, unknown).
+    """
+    declared_secrets = [p for p in secret_paths if get_path(desired, p) is not MISSING]
+    comparable = copy.deepcopy(desired)
+    for path in declared_secrets:
+        del_path(comparable, path)
+    unknown = list(unknown_paths(current, comparable))
+    changes = subset_changes(current, comparable, skip=tuple(secret_paths))
+    send = []
+    for path in declared_secrets:
+        if update_secrets == "always":
+            send.append(path)
+        elif update_secrets == "on_change":
+            block = path[:-1]
+            if any(c[0][:len(block)] == block and c[0] not in secret_paths for c in changes):
+                send.append(path)
+    extra = dict((path, get_path(desired, path)) for path in send)
+    payload = payload_from_changes(changes, extra)
+    return {
+        "changes": changes,
+        "payload": payload,
+        "secrets_sent": [dotted(p) for p in send],
+        "diff": diff_from_changes(changes, secret_paths, send),
+        "unknown": [dotted(p) for p in unknown],
+    }
+
+
+# ---------------------------------------------------------------------------
+# Collections (0.23+ raw shape)
+
+RULE_KEYS = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
+AUTH_RULE_KEYS = ("authRule", "manageRule")
+
+TOKEN_KEYS = {
+    "auth": "authToken",
+    "password_reset": "passwordResetToken",
+    "verification": "verificationToken",
+    "file": "fileToken",
+    "email_change": "emailChangeToken",
+}
+
+VERIFIED_RULE = "verified = true"
+
+
+def _norm_rule(rule):
+    return " ".join(rule.split()) if isinstance(rule, str) else rule
+
+
+def rule_requires_verified(rule):
+    """True when the auth rule text contains a top-level ``verified = true`` term."""
+    if not isinstance(rule, str):
+        return False
+    text = _norm_rule(rule).replace("verified=true", VERIFIED_RULE).replace("verified= true", VERIFIED_RULE)
+    text = text.replace("verified =true", VERIFIED_RULE)
+    if text == VERIFIED_RULE:
+        return True
+    if "||" in text:
+        return False
+    return any(part.strip().strip("()").strip() == VERIFIED_RULE for part in text.split("&&"))
+
+
+def _field_by_name(fields, name):
+    for field in fields or []:
+        if field.get("name") == name:
+            return field
+    return None
+
+
+def collection_desired(spec, current):
+    """Translate a declared collection spec into the raw 0.23+ managed keys.
+
+    spec: {name, rules: {...}, auth: {...}, files: {field: {protected}}}
+    current: raw collection from GET (or None when it does not exist; creating
+    collections is out of scope: the module manages existing collections).
+    Returns (desired_raw, field_changes, errors): desired_raw holds the top-level
+    keys except ``fields``; field_changes is a list of (path, before, after) for
+    per-field flags (``("fields", <name>, <attr>)``).
+    """
+    desired = {}
+    field_changes = []
+    errors = []
+    name = spec.get("name")
+    ctype = (current or {}).get("type")
+    rules = spec.get("rules") or {}
+    for key, value in rules.items():
+        if key in AUTH_RULE_KEYS and ctype != "auth":
+            errors.append("collection %s: %s applies only to auth collections (type is %s)" % (name, key, ctype))
+            continue
+        if key not in RULE_KEYS + AUTH_RULE_KEYS:
+            errors.append("collection %s: unknown rule %s" % (name, key))
+            continue
+        desired[key] = value
+    auth = spec.get("auth") or {}
+    if auth and ctype != "auth":
+        errors.append("collection %s: auth options apply only to auth collections (type is %s)" % (name, ctype))
+        auth = {}
+    fields = (current or {}).get("fields") or []
+    if auth:
+        pw = auth.get("password") or {}
+        if pw.get("enabled") is not None:
+            set_path(desired, ("passwordAuth", "enabled"), pw["enabled"])
+        if pw.get("identity_fields") is not None:
+            set_path(desired, ("passwordAuth", "identityFields"), list(pw["identity_fields"]))
+        oauth2 = auth.get("oauth2") or {}
+        if oauth2.get("enabled") is not None:
+            set_path(desired, ("oauth2", "enabled"), oauth2["enabled"])
+        for block in ("otp", "mfa"):
+            for key, value in (auth.get(block) or {}).items():
+                if value is not None:
+                    set_path(desired, (block, key), value)
+        for key, value in (auth.get("token_durations") or {}).items():
+            if value is None:
+                continue
+            if key not in TOKEN_KEYS:
+                errors.append("collection %s: unknown token duration %s" % (name, key))
+                continue
+            set_path(desired, (TOKEN_KEYS[key], "duration"), value)
+        only_verified = auth.get("only_verified")
+        if only_verified is not None:
+            cur_rule = desired.get("authRule", (current or {}).get("authRule"))
+            if only_verified and not rule_requires_verified(cur_rule):
+                if "authRule" in rules and rules["authRule"] is not None:
+                    errors.append("collection %s: auth.only_verified is true but the declared authRule %r "
+                                  "does not require verified = true" % (name, rules["authRule"]))
+                elif cur_rule in ("", None):
+                    desired["authRule"] = VERIFIED_RULE
+                else:
+                    desired["authRule"] = "(%s) && %s" % (cur_rule, VERIFIED_RULE)
+            elif not only_verified and rule_requires_verified(cur_rule):
+                if _norm_rule(cur_rule) == VERIFIED_RULE and "authRule" not in rules:
+                    desired["authRule"] = ""
+                else:
+                    errors.append("collection %s: auth.only_verified is false but authRule %r requires "
+                                  "verified = true; declare rules.authRule instead" % (name, cur_rule))
+        if auth.get("min_password_length") is not None:
+            field = _field_by_name(fields, "password")
+            want = int(auth["min_password_length"])
+            if field is None:
+                errors.append("collection %s: no password field" % name)
+            elif field.get("min") != want:
+                field_changes.append((("fields", "password", "min"), field.get("min"), want))
+    for fname, fspec in (spec.get("files") or {}).items():
+        field = _field_by_name(fields, fname)
+        if field is None or field.get("type") != "file":
+            errors.append("collection %s: %s is not a file field" % (name, fname))
+            continue
+        want = (fspec or {}).get("protected")
+        if want is not None and bool(field.get("protected")) != bool(want):
+            field_changes.append((("fields", fname, "protected"), bool(field.get("protected")), bool(want)))
+    return desired, field_changes, errors
+
+
+def collection_plan(spec, current):
+    """Plan for one existing collection: changes, import entry, diff, errors."""
+    desired, field_changes, errors = collection_desired(spec, current)
+    changes = subset_changes(current, desired) + field_changes
+    entry = None
+    if changes and not errors:
+        entry = {"id": current.get("id"), "name": current.get("name"), "type": current.get("type")}
+        entry.update(payload_from_changes(subset_changes(current, desired)))
+        if field_changes:
+            fields = copy.deepcopy(current.get("fields") or [])
+            for (_f, fname, attr), _old, new in field_changes:
+                _field_by_name(fields, fname)[attr] = new
+            entry["fields"] = fields
+    return {
+        "name": spec.get("name"),
+        "changes": changes,
+        "changed": [dotted(c[0]) for c in changes],
+        "entry": entry,
+        "diff": diff_from_changes(changes),
+        "errors": errors,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Module glue shared by the enforcing modules
+
+
+def error_details(err):
+    """Public, secret-free description of a PocketBaseError (kind, status, data)."""
+    return {
+        "kind": getattr(err, "kind", None),
+        "status": getattr(err, "status", None),
+        "data": getattr(err, "data", None),
+        "hint": getattr(err, "hint", None),
+    }
+
+
+def error_message(err, action):
+    """One line: what failed, then PocketBase's own message (with its validation messages) and hint."""
+    return "%s failed: %s" % (action, str(err))

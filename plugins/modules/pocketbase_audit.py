@@ -1,0 +1,422 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pocketbase_audit
+short_description: Audit a PocketBase server against the pbguard control catalog (policy as code)
+version_added: "0.1.0"
+description:
+  - Evaluates the selected controls of the pbguard catalog (see C(docs/controls.md)) for one PocketBase
+    server in one call and returns the report; optionally writes it as JSON, JUnit XML, SARIF 2.1.0
+    and Markdown.
+  - C(api) scope reads one normalized snapshot through the API (collections, settings, superusers,
+    health; a handful of requests, never one per collection). C(host) scope reads files, sockets,
+    the systemd unit and proxy configuration on the machine the module runs on. C(probe) scope sends
+    unauthenticated requests to O(url) (or O(probe_url)).
+  - A check that cannot run reports C(error) with the reason; unknown is never C(pass).
+  - Works against PocketBase 0.22.x and 0.23+.
+  - The module fails when a non-waived C(fail) finding at or above O(fail_on) exists, after writing the reports.
+author:
+  - pbguard maintainers
+extends_documentation_fragment:
+  - pbguard.pocketbase.connection
+attributes:
+  check_mode:
+    support: full
+    details: Read-only. In check mode the report is computed and returned but no report file is written.
+  diff_mode:
+    support: none
+options:
+  scope:
+    description: Which kinds of controls to run.
+    type: list
+    elements: str
+    choices: [api, host, probe]
+    default: [api]
+  profile:
+    description:
+      - C(baseline) runs the article's minimum posture for small projects, C(strict) the full checklist.
+    type: str
+    choices: [baseline, strict]
+    default: baseline
+  controls:
+    description: Only run controls whose id matches one of these glob patterns (e.g. C(PBG-RUL-*)).
+    type: list
+    elements: str
+  skip_controls:
+    description: Skip controls whose id matches one of these glob patterns.
+    type: list
+    elements: str
+  hooks_dir:
+    description: Hooks directory (C(host) scope). Default from the unit's C(--hooksDir), else C(pb_hooks) next to O(data_dir).
+    type: path
+  hooks_manifest:
+    description: JSON manifest of deployed hooks with a SHA-256 per file (C(host) scope).
+    type: path
+    default: /etc/pocketbase/hooks.manifest.json
+  data_dir:
+    description: PocketBase data dir (C(host) scope). Default from the unit's C(--dir), else C(/var/lib/pocketbase/pb_data).
+    type: path
+  binary_path:
+    description: PocketBase binary (C(host) scope). Default from the unit's ExecStart, else C(/usr/local/bin/pocketbase).
+    type: path
+  env_file:
+    description: Environment file of the unit holding the encryption key (C(host) scope; checked for mode 0600).
+    type: path
+  service_name:
+    description: systemd unit name (C(host) scope).
+    type: str
+    default: pocketbase
+  service_user:
+    description: Service user (C(host) scope). Default from the unit's C(User=).
+    type: str
+  proxy_config_paths:
+    description: Reverse proxy configuration files or directories to inspect (C(host) scope).
+    type: list
+    elements: path
+  port:
+    description: PocketBase's loopback port the proxy must forward to.
+    type: int
+    default: 8090
+  expected_superusers:
+    description: The declared superuser emails. Others are flagged as compromise indicators.
+    type: list
+    elements: str
+  expected_collections:
+    description: The declared non-system collection names (PBG-IOC-002).
+    type: list
+    elements: str
+  expected_auth_methods:
+    description: Auth collection name -> list of allowed methods (C(password), C(oauth2), C(otp)).
+    type: dict
+  public_rules:
+    description:
+      - "Collection name -> rule names meant to be public, e.g. C({posts: [listRule, viewRule], users: [createRule]})."
+    type: dict
+    default: {}
+  pinned_version:
+    description: The PocketBase version that should be running (PBG-VER-001).
+    type: str
+  min_password_length:
+    description: Minimum acceptable password length of auth collections.
+    type: int
+    default: 10
+  max_auth_token_duration:
+    description: Maximum acceptable auth token duration in seconds.
+    type: int
+    default: 604800
+  max_exposure:
+    description: Maximum acceptable C(systemd-analyze security) exposure level.
+    type: float
+    default: 2.0
+  browser_app:
+    description: A browser app calls the API (requires C(--origins)).
+    type: bool
+    default: false
+  probe_url:
+    description: URL for C(probe) scope (the public URL as clients see it). Defaults to O(url).
+    type: str
+  probe_credentials:
+    description:
+      - Opt-in weak-password probe of superuser logins with a handful of common passwords, stopping at the
+        first HTTP 429. Only run it against servers you are allowed to test.
+    type: bool
+    default: false
+  probe_max_attempts:
+    description: Upper bound of login attempts of the credential probe.
+    type: int
+    default: 20
+  waivers:
+    description:
+      - A list of waivers, or the path of a YAML/JSON file holding one. Each waiver has C(control) (glob),
+        optional C(target) (glob), C(justification) and C(expires) (YYYY-MM-DD). Expired waivers do not
+        apply and the finding says so.
+    type: raw
+  report_dir:
+    description: Directory to write reports to. No files are written when unset.
+    type: path
+  report_formats:
+    description: Report formats to write.
+    type: list
+    elements: str
+    choices: [json, junit, sarif, markdown]
+    default: [json, junit, sarif, markdown]
+  report_name:
+    description: Base name of report files. Default C(pbguard-audit-<target_name>).
+    type: str
+  target_name:
+    description: Name of the audited target in reports (e.g. the inventory host name). Default the URL's host.
+    type: str
+  fail_on:
+    description: Fail when a non-waived failing finding of at least this severity exists.
+    type: str
+    choices: [critical, high, medium, low, info, never]
+    default: high
+notes:
+  - Secrets (passwords, tokens, masked settings values, long rule literals) never appear in the report.
+seealso:
+  - module: pbguard.pocketbase.pocketbase_info
+"""
+
+EXAMPLES = r"""
+- name: Audit a server through its API and write every report format
+  pbguard.pocketbase.pocketbase_audit:
+    url: http://127.0.0.1:8090
+    email: "{{ pb_admin_email }}"
+    password: "{{ pb_admin_password }}"
+    scope: [api, host]
+    profile: strict
+    expected_superusers: [alice@corp.example]
+    public_rules:
+      posts: [listRule, viewRule]
+      users: [createRule]
+    waivers:
+      - control: PBG-MON-005
+        justification: Backups are taken by the hypervisor snapshot
+        expires: "2027-01-31"
+    report_dir: /var/tmp/pbguard
+    fail_on: high
+
+- name: Probe the public URL from the controller (unauthenticated requests only)
+  pbguard.pocketbase.pocketbase_audit:
+    url: https://pb.example.com
+    scope: [probe]
+    fail_on: never
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+report:
+  description: The audit report (design contract shape).
+  returned: always
+  type: dict
+  contains:
+    tool:
+      description: Tool name and version.
+      type: dict
+    target:
+      description: url, host, pocketbase_version.
+      type: dict
+    profile:
+      description: The profile used.
+      type: str
+    summary:
+      description: Count of findings per status (pass, fail, waived, error, not_applicable).
+      type: dict
+    findings:
+      description: One entry per control and target.
+      type: list
+      elements: dict
+summary:
+  description: Same as report.summary.
+  returned: always
+  type: dict
+  sample: {"pass": 30, "fail": 2, "waived": 1, "error": 0, "not_applicable": 4}
+report_files:
+  description: Format -> path of each report file written.
+  returned: always
+  type: dict
+  sample: {"json": "/var/tmp/pbguard/pbguard-audit-web1.json"}
+failing:
+  description: Findings at or above O(fail_on) that fail the module (control, severity, target).
+  returned: always
+  type: list
+  elements: dict
+api_calls:
+  description: API requests of the snapshot (method, path, status), never bodies.
+  returned: always
+  type: list
+  elements: list
+probe_requests:
+  description: Unauthenticated requests of the C(probe) scope (method, path, status), never bodies.
+  returned: always
+  type: list
+  elements: list
+"""
+
+import datetime
+import json
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
+    PocketBaseClient, PocketBaseError, connection_argument_spec)
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover
+    HAS_YAML = False
+
+TOOL_VERSION = "0.1.0"
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        scope=dict(type="list", elements="str", choices=["api", "host", "probe"], default=["api"]),
+        profile=dict(type="str", choices=["baseline", "strict"], default="baseline"),
+        controls=dict(type="list", elements="str"),
+        skip_controls=dict(type="list", elements="str"),
+        hooks_dir=dict(type="path"),
+        hooks_manifest=dict(type="path", default="/etc/pocketbase/hooks.manifest.json"),
+        data_dir=dict(type="path"),
+        binary_path=dict(type="path"),
+        env_file=dict(type="path"),
+        service_name=dict(type="str", default="pocketbase"),
+        service_user=dict(type="str"),
+        proxy_config_paths=dict(type="list", elements="path"),
+        port=dict(type="int", default=8090),
+        expected_superusers=dict(type="list", elements="str"),
+        expected_collections=dict(type="list", elements="str"),
+        expected_auth_methods=dict(type="dict"),
+        public_rules=dict(type="dict", default={}),
+        pinned_version=dict(type="str"),
+        min_password_length=dict(type="int", default=10, no_log=False),
+        max_auth_token_duration=dict(type="int", default=604800, no_log=False),
+        max_exposure=dict(type="float", default=2.0),
+        browser_app=dict(type="bool", default=False),
+        probe_url=dict(type="str"),
+        probe_credentials=dict(type="bool", default=False, no_log=False),
+        probe_max_attempts=dict(type="int", default=20),
+        waivers=dict(type="raw"),
+        report_dir=dict(type="path"),
+        report_formats=dict(type="list", elements="str", choices=list(_reports.FORMATS),
+                            default=list(_reports.FORMATS)),
+        report_name=dict(type="str"),
+        target_name=dict(type="str"),
+        fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
+    )
+    return spec
+
+
+def load_waivers(module, value):
+    if value in (None, "", []):
+        return []
+    if isinstance(value, str):
+        try:
+            with open(value, "r") as fh:
+                text = fh.read()
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="Cannot read waivers file %s: %s" % (value, exc))
+        try:
+            data = yaml.safe_load(text) if HAS_YAML else json.loads(text)
+        except Exception as exc:  # pylint: disable=broad-except
+            module.fail_json(msg="Cannot parse waivers file %s: %s" % (value, exc.__class__.__name__))
+        if isinstance(data, dict):
+            data = data.get("waivers", [])
+        value = data
+    problems = _controls.validate_waivers(value)
+    if problems:
+        module.fail_json(msg="Invalid waivers: %s" % "; ".join(problems))
+    return value
+
+
+def target_host(url):
+    m = re.match(r"^[a-z]+://(\[[^\]]+\]|[^/:]+)(?::(\d+))?", url or "", re.I)
+    if not m:
+        return url or "pocketbase"
+    return m.group(1) + (":" + m.group(2) if m.group(2) else "")
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_together=[["email", "password"]])
+    p = module.params
+    scopes = p["scope"]
+    waivers = load_waivers(module, p["waivers"])
+    secrets = [p.get("password"), p.get("token")]
+    url = (p["url"] or "").rstrip("/")
+    api_calls = []
+    probe_requests = []
+
+    snapshot = snapshot_error = None
+    client = None
+    if "api" in scopes:
+        if not (p.get("token") or (p.get("email") and p.get("password"))):
+            snapshot_error = "no superuser credentials given (email/password or token)"
+        else:
+            client = PocketBaseClient(url, email=p.get("email"), password=p.get("password"),
+                                      token=p.get("token"), timeout=p["timeout"],
+                                      validate_certs=p["validate_certs"],
+                                      generation=p.get("api_generation") or "auto")
+            try:
+                snapshot = client.snapshot()
+            except PocketBaseError as exc:
+                snapshot_error = "%s%s" % (exc, (" (%s)" % exc.hint) if exc.hint else "")
+            api_calls.extend([list(c) for c in client.calls])
+            if client.token:
+                secrets.append(client.token)
+
+    probe = probe_error = None
+    probe_url = (p.get("probe_url") or url).rstrip("/")
+    if "probe" in scopes:
+        try:
+            probe = _controls.gather_probe(
+                probe_url, open_url, timeout=p["timeout"], validate_certs=p["validate_certs"],
+                emails=list(p.get("expected_superusers") or []) +
+                [s.get("email") for s in (snapshot or {}).get("superusers") or []],
+                probe_credentials=p["probe_credentials"], max_attempts=p["probe_max_attempts"])
+            probe_requests.extend([list(c) for c in probe.pop("requests", [])])
+        except Exception as exc:  # pylint: disable=broad-except
+            probe_error = "%s: %s" % (exc.__class__.__name__, exc)
+
+    host = host_error = None
+    if "host" in scopes:
+        try:
+            host = _controls.gather_host(p, lambda argv: module.run_command(argv),
+                                         generation=(snapshot or {}).get("generation") or (probe or {}).get("generation"))
+        except Exception as exc:  # pylint: disable=broad-except
+            host_error = "%s: %s" % (exc.__class__.__name__, exc)
+
+    params = dict((k, p.get(k)) for k in (
+        "expected_superusers", "expected_collections", "expected_auth_methods", "public_rules", "pinned_version",
+        "min_password_length", "max_auth_token_duration", "max_exposure", "browser_app", "port"))
+    params["url"] = probe_url if ("probe" in scopes and p.get("probe_url")) else url
+    ctx = _controls.AuditContext(params, snapshot=snapshot, snapshot_error=snapshot_error, probe=probe,
+                                 probe_error=probe_error, host=host, host_error=host_error, url=params["url"])
+    selected = _controls.select_controls(scopes, p["profile"], p.get("controls"), p.get("skip_controls"))
+    findings = _controls.run_controls(ctx, selected)
+    findings = _controls.apply_waivers(findings, waivers, datetime.date.today())
+
+    target = {"url": url, "host": p.get("target_name") or target_host(url),
+              "pocketbase_version": ctx.version()}
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = _reports.build_report(findings, target, p["profile"], scopes, TOOL_VERSION, now)
+    report = _reports.scrub(report, secrets)
+
+    report_files = {}
+    if p.get("report_dir") and not module.check_mode:
+        try:
+            report_files = _reports.write_reports(report, p["report_dir"], p["report_formats"],
+                                                  _controls.catalog(), p.get("report_name"))
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc), report=report)
+
+    failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
+               for f in _reports.failing(report, p["fail_on"])]
+    result = dict(changed=False, report=report, summary=report["summary"], report_files=report_files,
+                  failing=failing, api_calls=api_calls, probe_requests=probe_requests)
+    s = report["summary"]
+    msg = "%d pass, %d fail, %d waived, %d error, %d not applicable" % (
+        s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"])
+    if failing:
+        module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
+                         **result)
+    module.exit_json(msg=msg, **result)
+
+
+if __name__ == "__main__":
+    main()

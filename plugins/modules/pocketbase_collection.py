@@ -1,0 +1,325 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pbguard contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pocketbase_collection
+short_description: Enforce API rules, auth options and file protection of PocketBase collections
+version_added: 0.1.0
+description:
+  - Declares, for one or many B(existing) collections, the five API rules (plus C(authRule) and
+    C(manageRule) on auth collections), auth options (password auth, OAuth2 on/off, OTP, MFA,
+    verified-email requirement, password minimum length, token durations) and the C(protected) flag
+    of file fields.
+  - Only the declared keys are compared and sent. Rules and auth options are sent as single keys;
+    the C(fields) list is never patched wholesale from declarations. When a file field's
+    C(protected) flag or the password minimum length changes, the full current field list is sent
+    with only that attribute changed, so no field and no data is dropped.
+  - All changes of one call go to the server in B(one) C(PUT /api/collections/import) request with
+    C(deleteMissing=false), which PocketBase runs in a single transaction. Either every declared
+    collection changes or none does. A rule PocketBase rejects makes the task fail with PocketBase's
+    own validation message and leaves every collection of the call untouched.
+  - Every declared rule is linted with the rule-expression parser before anything is sent. A rule
+    the linter calls public or unsafe (codes C(public), C(tautology), C(auth_only_no_ownership),
+    C(client_body_decides)) is refused with an error naming the collection and the rule, unless the
+    rule is listed in that collection's O(collections[].public) intent marker. This refusal lives in
+    this module (not in the role), so direct users of the module get the same protection. Other
+    findings (C(collection_join), C(joined_collection_readable), C(identifier_generation_mismatch),
+    C(parse_error)) are returned as warnings; the server stays the judge of syntax.
+  - Enforcement needs PocketBase 0.23 or newer; against 0.22 the module fails clearly (use
+    M(pbguard.pocketbase.pocketbase_info) to read 0.22 servers).
+  - Collections are not created or deleted by this module; a declared collection that does not
+    exist is an error.
+extends_documentation_fragment:
+  - pbguard.pocketbase.connection
+attributes:
+  check_mode:
+    support: full
+    description: Computes the changes and the diff with read-only requests and sends nothing.
+  diff_mode:
+    support: full
+    description: Before/after of the managed keys only, per collection.
+options:
+  collections:
+    description: Collections to enforce.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Name of an existing collection.
+        type: str
+        required: true
+      rules:
+        description:
+          - Rule name to expression. Keys C(listRule), C(viewRule), C(createRule), C(updateRule),
+            C(deleteRule), and on auth collections C(authRule) and C(manageRule).
+          - V(null) (YAML C(~)) means superusers only; an empty string means public.
+          - Rules not listed here are left as they are.
+        type: dict
+      public:
+        description:
+          - Intent marker. Rule names in this list are meant to be open (for example
+            C([listRule, viewRule]) on a public blog). Rules the linter calls public or unsafe are
+            refused unless they are listed here.
+        type: list
+        elements: str
+        default: []
+      auth:
+        description:
+          - Auth options of an auth collection. Keys C(password) (C(enabled), C(identity_fields)),
+            C(oauth2) (C(enabled)), C(otp) (C(enabled), C(duration), C(length)), C(mfa) (C(enabled),
+            C(duration), C(rule)), C(only_verified) (bool; maintains C(verified = true) in
+            C(authRule)), C(min_password_length) (int), C(token_durations) (C(auth),
+            C(password_reset), C(verification), C(file), C(email_change), seconds).
+          - OAuth2 providers and their client secrets are not managed here; only the switch is.
+        type: dict
+      files:
+        description: File field name to a dict with the key C(protected) (bool).
+        type: dict
+  allow_unsafe:
+    description:
+      - Apply rules the linter calls public or unsafe even without a O(collections[].public) intent.
+        The findings are still returned as warnings. Prefer the per-collection intent marker.
+    type: bool
+    default: false
+notes:
+  - Rule strings must use the server's syntax (C(@request.body) on 0.23+).
+  - Every API collection change also writes an auto-migration file in C(pb_migrations) unless the
+    server runs with C(--automigrate=false).
+seealso:
+  - module: pbguard.pocketbase.pocketbase_info
+  - module: pbguard.pocketbase.pocketbase_audit
+author:
+  - pbguard maintainers (@pbguard)
+"""
+
+EXAMPLES = r"""
+- name: PBG-RUL-001 | ENFORCE | user-owned profiles, public posts
+  pbguard.pocketbase.pocketbase_collection:
+    url: http://127.0.0.1:8090
+    email: automation@example.com
+    password: "{{ vault_pb_password }}"
+    collections:
+      - name: profiles
+        rules:
+          listRule: 'user = @request.auth.id'
+          viewRule: 'user = @request.auth.id'
+          createRule: '@request.auth.id != "" && @request.body.user = @request.auth.id'
+          updateRule: 'user = @request.auth.id'
+          deleteRule: 'user = @request.auth.id'
+      - name: posts
+        public: [listRule, viewRule]
+        rules:
+          listRule: ''
+          viewRule: ''
+          updateRule: 'author = @request.auth.id'
+        files:
+          attachment:
+            protected: true
+      - name: users
+        auth:
+          only_verified: true
+          min_password_length: 12
+          otp:
+            enabled: true
+          token_durations:
+            auth: 86400
+"""
+
+RETURN = r"""
+collections:
+  description: Per declared collection, the dotted paths of the managed keys that changed (or would change).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "posts", "changed": ["listRule", "fields.doc.protected"]}]
+findings:
+  description: Lint findings of the declared rules (accepted or warnings), without rule bodies of secrets.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"collection": "posts", "rule": "listRule", "code": "public", "severity": "high",
+            "message": "rule is empty: anyone can list", "accepted": true}]
+requests:
+  description: API calls that changed state (method and path only, never bodies).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"method": "PUT", "path": "/api/collections/import"}]
+diff:
+  description: Before/after of the changed managed keys, keyed by collection name.
+  returned: when changed and diff mode is on
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
+    PocketBaseError,
+    client_from_module,
+    connection_argument_spec,
+)
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _state
+
+try:
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
+except ImportError:  # pragma: no cover - the parser ships with the collection
+    _rules = None
+
+BLOCKING_CODES = frozenset(("public", "tautology", "auth_only_no_ownership", "client_body_decides"))
+RULE_KEYS = _state.RULE_KEYS + _state.AUTH_RULE_KEYS
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        collections=dict(type="list", elements="dict", required=True, options=dict(
+            name=dict(type="str", required=True),
+            rules=dict(type="dict"),
+            public=dict(type="list", elements="str", default=[]),
+            auth=dict(type="dict"),
+            files=dict(type="dict"),
+        )),
+        allow_unsafe=dict(type="bool", default=False),
+    )
+    return spec
+
+
+def blocking(code, key):
+    """Whether a finding refuses the rule without a public intent.
+
+    An empty authRule is PocketBase's default ("anyone with valid credentials may log in"): it opens
+    no data, so its findings are warnings; the auth options (only_verified, MFA) tighten it.
+    """
+    return code in BLOCKING_CODES and key != "authRule"
+
+
+def _finding_dict(finding):
+    return {
+        "code": getattr(finding, "code", None),
+        "severity": getattr(finding, "severity", None),
+        "message": getattr(finding, "message", str(finding)),
+    }
+
+
+def lint_rules(specs, raw_by_name, generation, allow_unsafe):
+    """Lint every declared rule; return (findings, refusals)."""
+    findings, refusals = [], []
+    if _rules is None:
+        return findings, ["the rule parser (module_utils/_rules.py) is missing; refusing to apply rules unlinted"]
+    # the linter sees the collections (normalized) as they will be after this call
+    projected = {}
+    for name, raw in raw_by_name.items():
+        item = _compat.normalize_collection(raw, generation)
+        for spec in specs:
+            if spec["name"] == name:
+                item["rules"] = dict(item.get("rules") or {}, **(spec.get("rules") or {}))
+        projected[name] = item
+    for spec in specs:
+        intent = set(spec.get("public") or [])
+        for key, expr in (spec.get("rules") or {}).items():
+            if expr is None or key not in RULE_KEYS:
+                continue
+            try:
+                result = _rules.lint_rule(expr, key, generation, projected.get(spec["name"]), projected)
+            except Exception as exc:  # pylint: disable=broad-except  # a linter bug must not let a rule through
+                refusals.append("collection %s: %s could not be linted (%s)" % (spec["name"], key, exc))
+                continue
+            for finding in result or []:
+                item = _finding_dict(finding)
+                item.update(collection=spec["name"], rule=key,
+                            accepted=not blocking(item["code"], key) or key in intent)
+                findings.append(item)
+                if blocking(item["code"], key) and key not in intent and not allow_unsafe:
+                    refusals.append(
+                        "collection %s: %s %r is %s (%s); declare public: [%s] on collection %s if this "
+                        "is intended" % (spec["name"], key, expr, item["code"], item["message"], key, spec["name"]))
+    return findings, refusals
+
+
+def run(module, client):
+    specs = module.params["collections"]
+    names = [s["name"] for s in specs]
+    dupes = sorted(set(n for n in names if names.count(n) > 1))
+    if dupes:
+        module.fail_json(msg="collections declared more than once: %s" % ", ".join(dupes))
+    if client.generation == "v022":
+        module.fail_json(msg="pocketbase_collection enforces PocketBase 0.23+; this server is %s (0.22 generation). "
+                             "Use pbguard.pocketbase.pocketbase_info to read it." % (client.version or "0.22.x"))
+    raw_by_name = dict((c["name"], c) for c in client.list_collections())
+    missing = [n for n in names if n not in raw_by_name]
+    if missing:
+        module.fail_json(msg="collections do not exist (this module does not create collections): %s"
+                             % ", ".join(missing))
+
+    plans = [_state.collection_plan(spec, raw_by_name[spec["name"]]) for spec in specs]
+    errors = [e for p in plans for e in p["errors"]]
+    if errors:
+        module.fail_json(msg="invalid declaration; nothing was changed: " + " | ".join(errors),
+                         collections=[], requests=[])
+
+    findings, refusals = lint_rules(specs, raw_by_name, client.generation, module.params["allow_unsafe"])
+    for item in findings:
+        if not item["accepted"] or (module.params["allow_unsafe"] and blocking(item["code"], item["rule"])):
+            continue
+        if not blocking(item["code"], item["rule"]) and item["severity"] != "info":
+            module.warn("collection %s: %s: %s (%s)" % (item["collection"], item["rule"], item["message"], item["code"]))
+    if refusals:
+        module.fail_json(msg="refusing unsafe rules; nothing was changed: " + " | ".join(refusals),
+                         refused=refusals, findings=findings, collections=[], requests=[])
+
+    entries = [p["entry"] for p in plans if p["entry"]]
+    result = dict(
+        changed=bool(entries),
+        collections=[{"name": p["name"], "changed": p["changed"]} for p in plans],
+        findings=findings,
+        requests=[],
+    )
+    if entries:
+        result["diff"] = {
+            "before": dict((p["name"], p["diff"]["before"]) for p in plans if p["changes"]),
+            "after": dict((p["name"], p["diff"]["after"]) for p in plans if p["changes"]),
+        }
+    if not entries or module.check_mode:
+        return result
+
+    path = "/api/collections/import"
+    try:
+        client.request("PUT", path, body={"collections": entries, "deleteMissing": False})
+    except PocketBaseError as err:
+        module.fail_json(msg=_state.error_message(err, "PUT %s (transactional: no collection was changed)" % path),
+                         error=_state.error_details(err), findings=findings,
+                         collections=result["collections"], requests=[])
+    result["requests"].append({"method": "PUT", "path": path})
+
+    # read back: the server must now match every declaration
+    raw_by_name = dict((c["name"], c) for c in client.list_collections())
+    left = []
+    for spec in specs:
+        again = _state.collection_plan(spec, raw_by_name.get(spec["name"]))
+        left.extend("%s.%s" % (spec["name"], p) for p in again["changed"])
+    if left:
+        module.fail_json(msg="PocketBase accepted the import but these managed keys still differ: %s"
+                             % ", ".join(left), **result)
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    client = client_from_module(module)
+    try:
+        result = run(module, client)
+    except PocketBaseError as err:
+        module.fail_json(msg=_state.error_message(err, "pocketbase_collection"), error=_state.error_details(err))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

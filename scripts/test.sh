@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The whole pbguard test suite (the README's test command; .ci/run calls exactly this).
+#
+#   scripts/test.sh                      # bootstrap, then every stage
+#   scripts/test.sh unit integration     # bootstrap, then only these stages
+#   PBGUARD_MOLECULE_SCENARIOS="default" scripts/test.sh molecule
+#   PBGUARD_WITH_TRIXIE=1 scripts/test.sh   # also build the Debian 13 image and run molecule/trixie
+#
+# Stages: lint sanity unit integration molecule. Ends with `stages: N passed, M failed` and exits
+# non-zero when any stage failed. Stage logs: $PBGUARD_TEST_LOG_DIR (default tests/output/logs).
+set -uo pipefail
+
+# shellcheck source=scripts/env.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/env.sh"
+cd "$PBGUARD_ROOT" || exit 2
+
+all_stages=(lint sanity unit integration molecule)
+stages=("$@")
+((${#stages[@]})) || stages=("${all_stages[@]}")
+for s in "${stages[@]}"; do
+    [[ " ${all_stages[*]} " == *" $s "* ]] || { echo "unknown stage '$s' (known: ${all_stages[*]})" >&2; exit 2; }
+done
+
+log_dir="${PBGUARD_TEST_LOG_DIR:-$PBGUARD_ROOT/tests/output/logs}"
+mkdir -p "$log_dir"
+
+echo "== bootstrap"
+if ! bash "$PBGUARD_ROOT/scripts/bootstrap.sh"; then
+    echo "bootstrap failed: nothing was tested" >&2
+    echo "stages: 0 passed, ${#stages[@]} failed"
+    exit 1
+fi
+
+stage_lint() { bash scripts/lint.sh; }
+stage_sanity() { bash scripts/sanity.sh; }
+
+# pytest exit 5 = "no tests collected": not a failure while a directory is still empty.
+run_pytest() {
+    local rc=0
+    python -m pytest -p no:cacheprovider "$@" || rc=$?
+    if ((rc == 5)); then
+        echo "(no tests collected in $*)"
+        rc=0
+    fi
+    return "$rc"
+}
+stage_unit() {
+    [[ -d tests/unit ]] || { echo "(no tests/unit)"; return 0; }
+    run_pytest tests/unit
+}
+stage_integration() {
+    local dirs=() d
+    for d in tests/integration tests/attacks; do [[ -d "$d" ]] && dirs+=("$d"); done
+    ((${#dirs[@]})) || { echo "(no integration tests)"; return 0; }
+    run_pytest "${dirs[@]}"
+}
+stage_molecule() {
+    local scenarios=() s rc=0 home
+    if [[ -n "${PBGUARD_MOLECULE_SCENARIOS:-}" ]]; then
+        read -r -a scenarios <<<"$PBGUARD_MOLECULE_SCENARIOS"
+    else
+        for s in molecule/*/molecule.yml; do
+            [[ -e "$s" ]] || continue
+            s="$(basename "$(dirname "$s")")"
+            if [[ "$s" == trixie && "${PBGUARD_WITH_TRIXIE:-0}" != 1 ]]; then
+                echo "(scenario trixie skipped: set PBGUARD_WITH_TRIXIE=1)"
+                continue
+            fi
+            scenarios+=("$s")
+        done
+    fi
+    ((${#scenarios[@]})) || { echo "(no molecule scenarios)"; return 0; }
+    home="$(mktemp -d "${TMPDIR:-/tmp}/pbguard-molecule-home.XXXXXX")"
+    for s in "${scenarios[@]}"; do
+        local t0=$SECONDS
+        echo "-- molecule test -s $s"
+        if HOME="$home" NO_COLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 molecule test -s "$s"; then
+            echo "-- molecule scenario $s: passed ($((SECONDS - t0)) s)"
+        else
+            echo "-- molecule scenario $s: FAILED ($((SECONDS - t0)) s)"
+            rc=1
+        fi
+    done
+    rm -rf "$home"
+    return "$rc"
+}
+
+passed=0 failed=0 summary=()
+for s in "${stages[@]}"; do
+    echo "== stage $s (log: $log_dir/$s.log)"
+    t0=$SECONDS
+    "stage_$s" </dev/null 2>&1 | tee "$log_dir/$s.log"
+    rc=${PIPESTATUS[0]}
+    dt=$((SECONDS - t0))
+    if ((rc == 0)); then
+        passed=$((passed + 1)); summary+=("$(printf '  %-12s passed  %5ss' "$s" "$dt")")
+    else
+        failed=$((failed + 1)); summary+=("$(printf '  %-12s FAILED  %5ss  (exit %s)' "$s" "$dt" "$rc")")
+    fi
+done
+
+echo
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+echo "stages: $passed passed, $failed failed"
+((failed == 0))

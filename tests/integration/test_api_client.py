@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PocketBaseClient and the pb_server harness against real PocketBase binaries (every tested version).
+
+These call the client from Python; tests/integration/test_pocketbase_info.py drives the same code
+through Ansible.
+"""
+
+import subprocess
+import time
+
+import pytest
+
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
+    PocketBaseClient, PocketBaseError, parse_cli_version)
+
+
+def client_for(srv, **kw):
+    args = dict(email=srv.email, password=srv.password, timeout=5)
+    args.update(kw)
+    return PocketBaseClient(srv.url, **args)
+
+
+def failure(fn):
+    with pytest.raises(PocketBaseError) as info:
+        fn()
+    return info.value
+
+
+# ----------------------------------------------------------------------------- harness
+
+def test_harness_creates_the_superuser_before_the_first_serve(pb_server):
+    """No takeover window: 0.22 refuses an unauthenticated admin create, 0.23+ prints no installer link."""
+    if pb_server.generation == "v022":
+        body = {"email": "evil@example.com", "password": "x" * 12, "passwordConfirm": "x" * 12}
+        resp = pb_server.api("POST", "/api/admins", body, auth="guest")
+        assert resp.status in (400, 401, 403), resp
+    else:
+        assert "pbinstall" not in pb_server.log()
+    assert pb_server.api("GET", "/api/settings", auth="guest").status in (401, 403)
+    assert pb_server.api("GET", "/api/settings").status == 200
+
+
+def test_harness_factory_gives_isolated_servers_with_flags(pb_server_factory, tmp_path):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    first = pb_server_factory("0.40.6", hooks_dir=hooks, automigrate=False)
+    second = pb_server_factory("0.40.6", password="another-Passw0rd-1")
+    assert first.port != second.port and first.data_dir != second.data_dir
+    assert "--hooksDir" in first.global_args and "--automigrate=false" in first.global_args
+    assert second.api("GET", "/api/health", auth="guest").status == 200
+    first.stop()
+    with pytest.raises(OSError):
+        import urllib.request
+        urllib.request.urlopen(first.url + "/api/health", timeout=2)  # noqa: S310
+    assert second.api("GET", "/api/settings").status == 200
+
+
+def test_cli_version_parser_on_real_binary(pb_server):
+    out = subprocess.run([pb_server.bin, "--version"], capture_output=True, text=True, check=False).stdout
+    assert parse_cli_version(out) == pb_server.version
+
+
+# ----------------------------------------------------------------------------- detection and reads
+
+def test_generation_and_version_detection(pb_server):
+    cl = client_for(pb_server)
+    assert cl.generation == pb_server.generation
+    assert cl.version == pb_server.version
+    # the generation needs one unauthenticated request only
+    assert cl.calls[0] == ("GET", "/api/collections/_superusers/auth-methods",
+                           404 if pb_server.generation == "v022" else 200)
+
+
+def test_login_and_raw_lists(pb_server):
+    cl = client_for(pb_server).connect()
+    names = [c["name"] for c in cl.list_collections()]
+    assert "users" in names
+    assert ("_superusers" in names) is (pb_server.generation == "v023")
+    assert pb_server.email in [s["email"] for s in cl.list_superusers()]
+    assert isinstance(cl.get_settings(), dict)
+    assert cl.get_collection("users")["name"] == "users"
+
+
+def test_snapshot_is_normalized_and_small(pb_server):
+    cl = client_for(pb_server)
+    snap = cl.snapshot()
+    assert snap["generation"] == pb_server.generation and snap["version"] == pb_server.version
+    assert snap["health"]["code"] == 200
+    assert [s["email"] for s in snap["superusers"]] == [pb_server.email]
+    assert any(c["name"] == "users" and c["auth"] for c in snap["collections"])
+    # detection, login, 2 for the version, health, settings, collections, superusers
+    assert len(cl.calls) <= 8, cl.calls
+
+
+def test_token_auth(pb_server):
+    cl = PocketBaseClient(pb_server.url, token=pb_server.superuser_token(), timeout=5)
+    assert cl.get_settings()
+    bad = PocketBaseClient(pb_server.url, token="not-a-valid-token", timeout=5)
+    err = failure(bad.get_settings)
+    assert err.kind == "auth_failed" and err.status == 401
+    assert "not-a-valid-token" not in str(err)
+
+
+# ----------------------------------------------------------------------------- failures
+
+def test_wrong_password(pb_server):
+    cl = client_for(pb_server, password="Wr0ng-password-xyz")
+    err = failure(cl.connect)
+    assert err.kind == "auth_failed"
+    assert "wrong email or password" in str(err)
+    assert "Wr0ng-password-xyz" not in str(err)
+
+
+def test_unreachable_is_retried_and_bounded(closed_port_url):
+    cl = PocketBaseClient(closed_port_url, email="a@example.com", password="x" * 10, timeout=2, retries=2,
+                          retry_delay=0.1)
+    start = time.time()
+    err = failure(cl.connect)
+    assert err.kind == "unreachable"
+    assert "Cannot reach PocketBase at %s" % closed_port_url in err.message
+    assert "after 3 attempt(s)" in err.message and "pocketbase serve" in err.hint
+    assert time.time() - start < 10
+
+
+def test_forced_generation_mismatch(pb_server):
+    other = "v023" if pb_server.generation == "v022" else "v022"
+    err = failure(client_for(pb_server, generation=other).connect)
+    assert err.kind == "version_mismatch"
+    assert ("0.22" if pb_server.generation == "v022" else "0.23+") in err.message
+    assert "api_generation" in err.hint
+
+
+def test_mismatch_on_a_generation_specific_path_without_detection(pb_server):
+    """Even when the connect() check is skipped, the login path gives a mismatch, not 'not found'."""
+    other = "v023" if pb_server.generation == "v022" else "v022"
+    err = failure(client_for(pb_server, generation=other).login)
+    assert err.kind == "version_mismatch", err
+
+
+def test_require_generation(pb_server):
+    cl = client_for(pb_server)
+    if pb_server.generation == "v022":
+        err = failure(lambda: cl.require_generation("v023", "pocketbase_settings"))
+        assert err.kind == "version_mismatch" and "0.22.27" in err.message
+    else:
+        cl.require_generation("v023", "pocketbase_settings")
+
+
+def test_validation_error_carries_pocketbase_message(pb_server):
+    cl = client_for(pb_server)
+    err = failure(lambda: cl.request("PATCH", "/api/collections/users", {"listRule": "nosuchfield = 1"}))
+    assert err.kind == "validation" and err.status == 400
+    assert "listRule:" in err.message and "nosuchfield" in err.message
+    assert err.data["listRule"]["code"] == "validation_invalid_rule"
+
+
+def test_not_found(pb_server):
+    err = failure(lambda: client_for(pb_server).get_collection("no_such_collection"))
+    assert err.kind == "not_found" and err.status == 404
+
+
+def test_mfa_required_on_040(pb_server_factory):
+    srv = pb_server_factory("0.40.6")
+    resp = srv.api("PATCH", "/api/collections/_superusers", {"mfa": {"enabled": True}, "otp": {"enabled": True}})
+    assert resp.status == 200, resp
+    err = failure(client_for(srv).connect)
+    assert err.kind == "mfa_required" and err.status == 401
+    assert "token" in err.hint
+
+
+def test_ip_forbidden_on_040(pb_server_factory):
+    srv = pb_server_factory("0.40.6")
+    resp = srv.api("PATCH", "/api/settings", {"superuserIPs": ["10.255.255.1"]})
+    assert resp.status == 200, resp
+    err = failure(client_for(srv).connect)
+    assert err.kind == "ip_forbidden" and err.status == 403
+    assert "superuserIPs" in err.message

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`ansible-playbook playbooks/audit.yml` against a real local PocketBase (ansible_connection=local):
+writes every report format plus the fleet summary on the controller, exits non-zero above the threshold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+@pytest.fixture
+def collections_dir(tmp_path_factory):
+    base = tmp_path_factory.mktemp("colls")
+    ns = base / "ansible_collections" / "pbguard"
+    ns.mkdir(parents=True)
+    os.symlink(ROOT, str(ns / "pocketbase"))
+    return str(base)
+
+
+def run_playbook(tmp_path, collections_dir, srv, **extra_vars):
+    inv = tmp_path / "inventory"
+    (inv / "host_vars").mkdir(parents=True, exist_ok=True)
+    (inv / "hosts.ini").write_text("[pocketbase]\npbtest ansible_connection=local\n")
+    host_vars = {
+        "ansible_python_interpreter": sys.executable,
+        "pbguard_become": False,
+        "pocketbase_audit_url": srv.url,
+        "pocketbase_audit_email": srv.email,
+        "pocketbase_audit_password": srv.password,
+        "pocketbase_audit_scope": ["api"],
+        "pocketbase_audit_expected_superusers": [srv.email],
+        "pocketbase_audit_remote_report_dir": str(tmp_path / "remote"),
+        "pocketbase_audit_report_dir": str(tmp_path / "controller"),
+    }
+    host_vars.update(extra_vars)
+    hv = inv / "host_vars" / "pbtest.json"
+    hv.write_text(json.dumps(host_vars))
+    os.chmod(str(hv), 0o600)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_dir + os.pathsep +
+               os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""), ANSIBLE_NOCOLOR="1",
+               PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""), ANSIBLE_RETRY_FILES_ENABLED="0")
+    for name in ("POCKETBASE_URL", "POCKETBASE_EMAIL", "POCKETBASE_PASSWORD", "POCKETBASE_TOKEN"):
+        env.pop(name, None)
+    return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", str(inv / "hosts.ini"),
+                           os.path.join(ROOT, "playbooks", "audit.yml")],
+                          env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_audit_playbook_reports_and_threshold(pb_server_factory, tmp_path, collections_dir):
+    srv = pb_server_factory("0.40.6", email="alice@corp.test")
+    # a fresh server has the public signup rule (users.createRule = "") : critical, undeclared
+    proc = run_playbook(tmp_path, collections_dir, srv, pocketbase_audit_fail_on="high")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert "PBG-RUL-001 collection:users.createRule" in out
+    assert srv.password not in out
+    host_dir = tmp_path / "controller" / "pbtest"
+    files = sorted(os.listdir(str(host_dir)))
+    assert files == ["pbguard-audit-pbtest.json", "pbguard-audit-pbtest.junit.xml", "pbguard-audit-pbtest.md",
+                     "pbguard-audit-pbtest.sarif"], files
+    report = json.loads((host_dir / "pbguard-audit-pbtest.json").read_text())
+    assert report["target"]["host"] == "pbtest" and report["summary"]["fail"] >= 1
+    ET.parse(str(host_dir / "pbguard-audit-pbtest.junit.xml"))
+    json.loads((host_dir / "pbguard-audit-pbtest.sarif").read_text())
+    fleet = json.loads((tmp_path / "controller" / "fleet-summary.json").read_text())
+    assert fleet[0]["host"] == "pbtest" and fleet[0]["summary"] == report["summary"]
+    assert "| pbtest | 0.40.6 |" in (tmp_path / "controller" / "fleet-summary.md").read_text()
+    for path in host_dir.iterdir():
+        assert srv.password not in path.read_text()
+
+    # declared intent: the signup rule is meant to be public -> below the threshold, exit 0
+    proc = run_playbook(tmp_path, collections_dir, srv, pocketbase_audit_fail_on="critical",
+                        pocketbase_audit_public_rules={"users": ["createRule"]})
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert "pbtest (PocketBase 0.40.6)" in proc.stdout

@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+"""Role pbguard.pocketbase.pocketbase_policy end to end through ansible-playbook on real PocketBase."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from conftest import ansible_env, http
+
+VENV_BIN = os.path.dirname(sys.executable)
+ALICE = ("alice@example.com", "alice-pass-123")
+BOB = ("bob@example.com", "bob-pass-1234")
+
+
+def run_role(srv, role_vars, check=False, tags=None):
+    work = tempfile.mkdtemp(prefix="pbguard-policy-")
+    with open(os.path.join(work, "vars.json"), "w") as fh:
+        json.dump(role_vars, fh)
+    os.chmod(os.path.join(work, "vars.json"), 0o600)
+    play = [{"name": "policy", "hosts": "localhost", "gather_facts": False,
+             "vars_files": [os.path.join(work, "vars.json")],
+             "roles": [{"role": "pbguard.pocketbase.pocketbase_policy"}]}]
+    with open(os.path.join(work, "play.yml"), "w") as fh:
+        json.dump(play, fh)
+    cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_connection=local",
+           "-e", "ansible_python_interpreter=" + sys.executable, os.path.join(work, "play.yml")]
+    if check:
+        cmd += ["--check"]
+    if tags:
+        cmd += ["--tags", tags]
+    proc = subprocess.run(cmd, env=ansible_env(), cwd=work, capture_output=True, text=True, timeout=600,
+                          check=False)
+    out = proc.stdout + proc.stderr
+    recap = re.search(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out, re.M)
+    assert recap, "no play recap (rc=%s): %s" % (proc.returncode, out[-4000:])
+    stats = {"ok": int(recap.group(1)), "changed": int(recap.group(2)), "failures": int(recap.group(4))}
+    return stats, out
+
+
+def make_state(srv):
+    resp = srv.api("POST", "/api/collections", {
+        "name": "profiles", "type": "base", "listRule": "", "viewRule": "", "createRule": "",
+        "updateRule": "", "deleteRule": "",
+        "fields": [{"name": "bio", "type": "text"},
+                   {"name": "user", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1}]})
+    assert resp.status == 200, resp
+    resp = srv.api("POST", "/api/collections", {
+        "name": "posts", "type": "base", "listRule": "", "viewRule": "", "createRule": "",
+        "updateRule": "@request.auth.id != ''", "deleteRule": "",
+        "fields": [{"name": "title", "type": "text"},
+                   {"name": "author", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1},
+                   {"name": "scan", "type": "file", "maxSelect": 1, "maxSize": 100000}]})
+    assert resp.status == 200, resp
+    alice = srv.create_user(*ALICE, verified=True)
+    srv.create_user(*BOB, verified=True)
+    prof = srv.api("POST", "/api/collections/profiles/records", {"bio": "alice", "user": alice["id"]}).json
+    return alice, prof
+
+
+def policy_vars(srv, token_dest):
+    return {
+        "pocketbase_policy_url": srv.url,
+        "pocketbase_policy_email": srv.email,
+        "pocketbase_policy_password": srv.password,
+        "pocketbase_proxy_client_ip_header": "X-Real-IP",
+        "pocketbase_policy_superusers": [{"email": srv.email, "password": srv.password},
+                                         {"email": "ops@example.com", "password": "ops-Password-99"}],
+        "pocketbase_policy_superusers_exclusive": True,
+        "pocketbase_policy_mfa": True,
+        "pocketbase_policy_automation_token_dest": token_dest,
+        "pocketbase_policy_automation_token_duration": 1800,
+        "pocketbase_policy_smtp_password": "smtp-Policy-Secret-5",
+        "pocketbase_policy_settings": {"smtp": {"host": "smtp.example.org", "username": "pb"}},
+        "pocketbase_policy_collections": [
+            {"name": "profiles", "ruleset": "user_owned", "owner_field": "user"},
+            {"name": "posts", "ruleset": "public_read_owner_write", "owner_field": "author",
+             "files": {"scan": {"protected": True}}},
+            {"name": "users", "auth": {"only_verified": True, "min_password_length": 10,
+                                        "token_durations": {"auth": 86400}}},
+        ],
+    }
+
+
+@pytest.fixture(params=["0.30.4", "0.40.6"], ids=lambda v: "pb" + v)
+def srv(request, pb_server_factory):
+    return pb_server_factory(request.param)
+
+
+def test_policy_role_end_to_end(srv, tmp_path):
+    alice, prof = make_state(srv)
+    token_dest = str(tmp_path / "automation.token")
+    rv = policy_vars(srv, token_dest)
+    secrets = [srv.password, "ops-Password-99", "smtp-Policy-Secret-5"]
+
+    # before: an anonymous client lists profiles and bob can rewrite alice's profile
+    assert http("GET", srv.url + "/api/collections/profiles/records").json["totalItems"] == 1
+    assert srv.api("PATCH", "/api/collections/profiles/records/" + prof["id"], {"bio": "bob"},
+                   auth=("user",) + BOB).status == 200
+
+    stats, out = run_role(srv, rv, check=True)
+    assert stats["failures"] == 0 and stats["changed"] >= 4, out[-3000:]
+    assert srv.api("GET", "/api/collections/profiles").json["listRule"] == ""
+    assert not os.path.exists(token_dest)
+
+    stats, out = run_role(srv, rv)
+    assert stats["failures"] == 0, out[-5000:]
+    assert stats["changed"] >= 5
+    for secret in secrets:
+        assert secret not in out
+    with open(token_dest) as fh:
+        assert fh.read().strip() not in out
+
+    # after: MFA on, the password alone is not enough
+    resp = http("POST", srv.url + "/api/collections/_superusers/auth-with-password",
+                {"identity": srv.email, "password": srv.password})
+    assert resp.status == 401 and resp.json.get("mfaId")
+    # anonymous can no longer list profiles; bob cannot update alice's profile; alice can
+    guest = http("GET", srv.url + "/api/collections/profiles/records")
+    assert guest.status == 403 or guest.json["items"] == []
+    resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "bob again"},
+                {"Authorization": srv.user_token(*BOB)})
+    assert resp.status in (403, 404), resp
+    resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "mine"},
+                {"Authorization": srv.user_token(*ALICE)})
+    assert resp.status == 200
+    # public posts stay readable by intent
+    assert http("GET", srv.url + "/api/collections/posts/records").status == 200
+
+    # second run: through the automation token, nothing changes
+    stats, out = run_role(srv, rv)
+    assert stats["failures"] == 0, out[-5000:]
+    assert stats["changed"] == 0, out[-5000:]
+
+
+def test_policy_refuses_public_rule_without_intent(srv, tmp_path):
+    make_state(srv)
+    rv = {"pocketbase_policy_url": srv.url, "pocketbase_policy_email": srv.email,
+          "pocketbase_policy_password": srv.password,
+          "pocketbase_policy_collections": [
+              {"name": "profiles", "ruleset": "user_owned", "owner_field": "user",
+               "rules": {"listRule": ""}}]}
+    stats, out = run_role(srv, rv, tags="rules")
+    assert stats["failures"] == 1
+    assert "profiles" in out and "listRule" in out and "public: [listRule]" in out
+    assert srv.api("GET", "/api/collections/profiles").json["updateRule"] == ""
+    assert srv.password not in out

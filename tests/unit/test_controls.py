@@ -1,0 +1,383 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Control catalog: shape, docs freshness, one case per check on the normalized snapshot."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls as C
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def collection(name, ctype="base", rules=None, fields=None, auth=None, system=False):
+    base_rules = {"listRule": None, "viewRule": None, "createRule": None, "updateRule": None,
+                  "deleteRule": None, "authRule": None, "manageRule": None}
+    base_rules.update(rules or {})
+    return {"id": "id_" + name, "name": name, "type": ctype, "system": system, "rules": base_rules,
+            "fields": fields or [], "auth": auth}
+
+
+def auth_block(**over):
+    a = {"password": {"enabled": True, "identity_fields": ["email"]},
+         "oauth2": {"enabled": False, "providers": []},
+         "otp": {"enabled": False, "duration": 180, "length": 8},
+         "mfa": {"enabled": False, "duration": 600, "rule": ""},
+         "only_verified": True, "min_password_length": 12,
+         "token_durations": {"auth": 432000, "password_reset": 1800, "verification": 86400, "file": 180},
+         "only_email_domains": [], "except_email_domains": []}
+    a.update(over)
+    return a
+
+
+def good_snapshot():
+    return {
+        "version": "0.40.6", "generation": "v023",
+        "health": {"code": 200, "message": "API is healthy.", "can_backup": True},
+        "settings": {
+            "superuserIPs": ["10.0.0.0/8"],
+            "smtp": {"enabled": True, "password": "********"},
+            "s3": {"enabled": False, "secret": ""},
+            "backups": {"cron": "0 3 * * *", "s3": {"enabled": False}},
+            "rateLimits": {"enabled": True, "excludedIPs": [], "rules": [
+                {"label": "*:auth"}, {"label": "*:requestOTP"}, {"label": "*:requestPasswordReset"}]},
+            "trustedProxy": {"headers": ["X-Forwarded-For"], "useLeftmostIP": False},
+            "logs": {"maxDays": 14, "logIP": True},
+        },
+        "collections": [
+            collection("_superusers", "auth", {"authRule": ""}, auth=auth_block(), system=True),
+            collection("users", "auth", {"listRule": "id = @request.auth.id", "viewRule": "id = @request.auth.id",
+                                         "createRule": "", "updateRule": "id = @request.auth.id",
+                                         "deleteRule": "id = @request.auth.id", "authRule": "verified = true"},
+                       fields=[{"name": "avatar", "type": "file", "protected": True}], auth=auth_block()),
+            collection("posts", rules={"listRule": "", "viewRule": "", "updateRule": "author = @request.auth.id"},
+                       fields=[{"name": "cover", "type": "file", "protected": False}]),
+        ],
+        "superusers": [{"id": "a", "email": "alice@corp.test", "verified": True}],
+        "superuser_auth": {"password": True, "mfa": True, "otp": True},
+    }
+
+
+PARAMS = {"expected_superusers": ["alice@corp.test"],
+          "public_rules": {"posts": ["listRule", "viewRule"], "users": ["createRule"]},
+          "url": "http://127.0.0.1:8090"}
+
+
+def run(snapshot, ids, params=None, **ctx):
+    context = C.AuditContext(dict(PARAMS, **(params or {})), snapshot=snapshot, **ctx)
+    return C.run_controls(context, [C.CONTROLS_BY_ID[i] for i in ids])
+
+
+def statuses(findings):
+    return {(f["control"], f["target"]): f["status"] for f in findings}
+
+
+API_IDS = [c["id"] for c in C.CONTROLS if c["scope"] == "api"]
+
+
+def test_catalog_shape():
+    ids = [c["id"] for c in C.CONTROLS]
+    assert len(ids) == len(set(ids))
+    areas = set()
+    for c in C.CONTROLS:
+        assert re.match(r"^PBG-(NET|ADM|RUL|AUT|FIL|HOK|MON|VER|IOC|SYS)-\d{3}$", c["id"])
+        assert c["severity"] in C.SEVERITIES and c["scope"] in C.SCOPES and c["profile"] in C.PROFILES
+        assert c["title"] and c["rationale"] and c["remediation"] and c["source"]
+        assert callable(c["check"])
+        areas.add(c["area"])
+    assert areas == {"NET", "ADM", "RUL", "AUT", "FIL", "HOK", "MON", "VER", "IOC", "SYS"}
+    # every article pattern and checklist section is covered
+    sources = " ".join(c["source"] for c in C.CONTROLS)
+    for n in range(1, 8):
+        assert "Pattern %d" % n in sources
+    for sec in ("Infrastructure", "Admin access", "Collections and rules", "Authentication", "Files", "Hooks",
+                "Monitoring", "Detection"):
+        assert "Checklist: %s" % sec in sources or sec in sources
+
+
+def test_docs_controls_md_is_fresh():
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_controls_doc.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_docs_lists_every_control():
+    with open(os.path.join(ROOT, "docs", "controls.md"), encoding="utf-8") as fh:
+        doc = fh.read()
+    for c in C.CONTROLS:
+        assert "### %s" % c["id"] in doc
+
+
+def test_good_snapshot_has_no_api_failure():
+    findings = run(good_snapshot(), API_IDS,
+                   {"expected_collections": ["users", "posts"], "expected_auth_methods": {"users": ["password"]},
+                    "pinned_version": "0.40.6"})
+    bad = [(f["control"], f["target"], f["evidence"]) for f in findings if f["status"] in ("fail", "error")]
+    assert not bad
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda s: s["collections"][2]["rules"].update(createRule=""), ("PBG-RUL-001", "collection:posts.createRule")),
+    (lambda s: s["collections"][1]["rules"].update(updateRule="@request.auth.id != \"\""),
+     ("PBG-RUL-003", "collection:users.updateRule")),
+    (lambda s: s["collections"][2]["rules"].update(createRule="@request.body.isAdmin = true"),
+     ("PBG-RUL-004", "collection:posts.createRule")),
+    (lambda s: s["collections"][2]["rules"].update(deleteRule="id != \"\""),
+     ("PBG-RUL-002", "collection:posts.deleteRule")),
+    (lambda s: s["collections"][2]["rules"].update(updateRule="@request.data.x = 1 && author = @request.auth.id"),
+     ("PBG-RUL-007", "collection:posts.updateRule")),
+    (lambda s: s["collections"][2]["rules"].update(updateRule="author = = "),
+     ("PBG-RUL-008", "collection:posts.updateRule")),
+    (lambda s: s["collections"][1]["auth"].update(only_verified=False), ("PBG-AUT-002", "collection:users.authRule")),
+    (lambda s: s["collections"][1]["auth"].update(
+        only_verified=False, oauth2={"enabled": True, "providers": ["github"]}),
+     ("PBG-AUT-003", "collection:users.oauth2")),
+    (lambda s: s["collections"][1]["auth"].update(min_password_length=8), ("PBG-AUT-004", "collection:users.password")),
+    (lambda s: s["collections"][1]["auth"]["token_durations"].update(auth=2592000),
+     ("PBG-AUT-005", "collection:users.tokens")),
+    (lambda s: s["collections"][1]["auth"].update(oauth2={"enabled": True, "providers": []}),
+     ("PBG-AUT-006", "collection:users.auth")),
+    (lambda s: s["collections"][1]["auth"].update(otp={"enabled": True}),
+     ("PBG-AUT-001", "collection:users.auth")),
+    (lambda s: s["collections"][1]["fields"][0].update(protected=False), ("PBG-FIL-001", "collection:users.avatar")),
+    (lambda s: s["settings"]["s3"].update(enabled=True, endpoint="http://minio:9000", bucket="b"),
+     ("PBG-FIL-002", "setting:s3")),
+    (lambda s: s["settings"]["rateLimits"].update(enabled=False), ("PBG-MON-001", "setting:rateLimits.enabled")),
+    (lambda s: s["settings"]["rateLimits"].update(rules=[{"label": "*:auth"}]),
+     ("PBG-MON-002", "setting:rateLimits.rules")),
+    (lambda s: s["settings"]["logs"].update(maxDays=0), ("PBG-MON-003", "setting:logs.maxDays")),
+    (lambda s: s["settings"]["logs"].update(logIP=False), ("PBG-MON-004", "setting:logs.logIP")),
+    (lambda s: s["settings"]["backups"].update(cron=""), ("PBG-MON-005", "setting:backups.cron")),
+    (lambda s: s["settings"]["trustedProxy"].update(useLeftmostIP=True),
+     ("PBG-MON-006", "setting:trustedProxy.useLeftmostIP")),
+    (lambda s: s["settings"].update(superuserIPs=[]), ("PBG-ADM-005", "setting:superuserIPs")),
+    (lambda s: s.update(superuser_auth={"password": True, "mfa": False, "otp": False}),
+     ("PBG-ADM-004", "collection:_superusers.mfa")),
+    (lambda s: s["superusers"].append({"id": "b", "email": "admin@example.com"}),
+     ("PBG-ADM-001", "superuser:admin@example.com")),
+    (lambda s: s["superusers"].append({"id": "b", "email": "ops@corp.test"}), ("PBG-ADM-002", "superuser:ops@corp.test")),
+    (lambda s: s["superusers"].append({"id": "b", "email": "mallory@evil.test"}),
+     ("PBG-IOC-001", "superuser:mallory@evil.test")),
+    (lambda s: s["collections"].append(collection("exfil")), ("PBG-IOC-002", "collection:exfil")),
+    (lambda s: s.update(version="0.36.9"), ("PBG-VER-002", "advisory:CVE-2026-44166")),
+    (lambda s: s.update(version="0.39.6"), ("PBG-VER-002", "advisory:CVE-2026-82410")),
+    (lambda s: s.update(version="0.22.13"), ("PBG-VER-002", "advisory:CVE-2024-38351")),
+    (lambda s: s.update(version="0.40.5"), ("PBG-VER-001", "version:0.40.5")),
+])
+def test_each_api_check_can_fail(mutate, expected):
+    snap = good_snapshot()
+    mutate(snap)
+    findings = run(snap, API_IDS, {"expected_collections": ["users", "posts"],
+                                   "expected_auth_methods": {"users": ["password"]}, "pinned_version": "0.40.6"})
+    assert statuses(findings).get(expected) == "fail", [(f["control"], f["target"], f["status"])
+                                                        for f in findings if f["control"] == expected[0]]
+
+
+def test_join_over_readable_collection():
+    snap = good_snapshot()
+    snap["collections"].append(collection("permissions", rules={"viewRule": "@request.auth.id != \"\""}))
+    snap["collections"].append(collection("reports", rules={
+        "listRule": "@collection.permissions.user ?= @request.auth.id && @collection.permissions.level = \"admin\""}))
+    st = statuses(run(snap, ["PBG-RUL-005", "PBG-RUL-006"]))
+    assert st[("PBG-RUL-006", "collection:reports.listRule")] == "fail"
+    assert st[("PBG-RUL-005", "collection:reports.listRule")] == "fail"
+
+
+def test_declared_public_is_pass_and_undeclared_fails():
+    snap = good_snapshot()
+    st = statuses(run(snap, ["PBG-RUL-001"], {"public_rules": {}}))
+    assert st[("PBG-RUL-001", "collection:posts.listRule")] == "fail"
+    assert st[("PBG-RUL-001", "collection:users.createRule")] == "fail"
+    assert statuses(run(snap, ["PBG-RUL-001"])) == {("PBG-RUL-001", "collections"): "pass"}
+
+
+def test_unknown_is_not_pass():
+    ctx = C.AuditContext(PARAMS, snapshot=None, snapshot_error="Cannot reach PocketBase")
+    findings = C.run_controls(ctx, [C.CONTROLS_BY_ID[i] for i in API_IDS])
+    assert {f["status"] for f in findings} <= {"error", "not_applicable"}
+    assert any("Cannot reach PocketBase" in f["evidence"] for f in findings)
+    hctx = C.AuditContext(PARAMS, host=None, host_error="host scope not selected")
+    host_findings = C.run_controls(hctx, [c for c in C.CONTROLS if c["scope"] == "host"])
+    assert {f["status"] for f in host_findings} == {"error"}
+
+
+def test_v022_specifics():
+    snap = good_snapshot()
+    snap.update(generation="v022", version="0.22.27", superuser_auth={"password": True, "mfa": False, "otp": False})
+    for key in ("superuserIPs", "rateLimits", "trustedProxy"):
+        snap["settings"].pop(key)
+    st = statuses(run(snap, ["PBG-ADM-004", "PBG-ADM-005", "PBG-MON-001", "PBG-MON-006", "PBG-VER-002"]))
+    assert st[("PBG-ADM-004", "control")] == "not_applicable"
+    assert st[("PBG-ADM-005", "control")] == "not_applicable"
+    assert st[("PBG-MON-001", "control")] == "not_applicable"
+    assert st[("PBG-VER-002", "advisory:CVE-2026-44166")] == "fail"
+    assert st[("PBG-VER-002", "advisory:CVE-2024-38351")] == "pass"
+
+
+@pytest.mark.parametrize("version, cve, hit", [
+    ("0.22.13", "CVE-2024-38351", True), ("0.22.14", "CVE-2024-38351", False),
+    ("0.22.41", "CVE-2026-44166", True), ("0.22.42", "CVE-2026-44166", False),
+    ("0.29.9", "CVE-2026-44166", False), ("0.30.0", "CVE-2026-44166", True), ("0.37.3", "CVE-2026-44166", True),
+    ("0.37.4", "CVE-2026-44166", False), ("0.22.47", "CVE-2026-82410", True), ("0.22.48", "CVE-2026-82410", False),
+    ("0.23.0", "CVE-2026-82410", True), ("0.39.6", "CVE-2026-82410", True), ("0.39.7", "CVE-2026-82410", False),
+    ("0.40.6", "CVE-2026-82410", False),
+])
+def test_advisory_ranges(version, cve, hit):
+    adv = [a for a in C.ADVISORIES if a["id"] == cve][0]
+    assert C.affected(version, adv) is hit
+
+
+def test_select_controls_profile_scope_and_globs():
+    base = C.select_controls(["api"], "baseline")
+    strict = C.select_controls(["api"], "strict")
+    assert {c["profile"] for c in base} == {"baseline"}
+    assert set(c["id"] for c in base) < set(c["id"] for c in strict)
+    assert all(c["scope"] == "api" for c in strict)
+    only = C.select_controls(["api", "host", "probe"], "strict", include=["PBG-RUL-*"], exclude=["PBG-RUL-005"])
+    assert only and all(c["id"].startswith("PBG-RUL-") and c["id"] != "PBG-RUL-005" for c in only)
+
+
+def test_waivers_apply_expire_and_validate():
+    findings = [{"control": "PBG-MON-005", "target": "setting:backups.cron", "status": "fail", "evidence": "x"},
+                {"control": "PBG-RUL-001", "target": "collection:a.listRule", "status": "fail", "evidence": "y"},
+                {"control": "PBG-RUL-001", "target": "collection:b.listRule", "status": "fail", "evidence": "z"},
+                {"control": "PBG-MON-003", "target": "setting:logs.maxDays", "status": "pass", "evidence": "ok"}]
+    waivers = [{"control": "PBG-MON-*", "justification": "snapshots", "expires": "2026-01-01"},
+               {"control": "PBG-RUL-001", "target": "collection:a.*", "justification": "public board",
+                "expires": datetime.date(2030, 1, 1)}]
+    out = C.apply_waivers(findings, waivers, today=datetime.date(2026, 6, 1))
+    assert [f["status"] for f in out] == ["fail", "waived", "fail", "pass"]
+    assert out[0]["evidence"].startswith("waiver expired on 2026-01-01")
+    assert out[0]["waiver"]["expired"] is True
+    assert out[1]["waiver"]["justification"] == "public board"
+    assert "waiver" not in out[3]
+    # same waiver still valid on its last day
+    assert C.apply_waivers(findings[:1], waivers, today=datetime.date(2026, 1, 1))[0]["status"] == "waived"
+    assert C.validate_waivers(waivers) == []
+    problems = C.validate_waivers([{"control": "X"}, {"justification": "j", "expires": "soon"}, "nope"])
+    assert len(problems) == 5
+
+
+def test_rule_evidence_masks_long_literals():
+    snap = good_snapshot()
+    snap["collections"][2]["rules"]["updateRule"] = '@request.headers.x_token = "pbg-shared-secret-1234567"'
+    findings = run(snap, API_IDS)
+    assert "pbg-shared-secret-1234567" not in json.dumps(findings)
+
+
+def test_parse_exec_start_and_listeners():
+    argv, flags = C.parse_exec_start(
+        "{ path=/opt/pocketbase/current/pocketbase ; argv[]=/opt/pocketbase/current/pocketbase serve "
+        "--http=127.0.0.1:8090 --dir=/var/lib/pocketbase/pb_data --origins https://app.example.com "
+        "--encryptionEnv PB_KEY ; ignore_errors=no }")
+    assert argv[0] == "/opt/pocketbase/current/pocketbase"
+    assert flags["--http"] == "127.0.0.1:8090" and flags["--origins"] == "https://app.example.com"
+    assert flags["--encryptionEnv"] == "PB_KEY"
+    _argv, flags = C.parse_exec_start("/usr/local/bin/pocketbase serve pb.example.com")
+    assert flags["domains"] == ["pb.example.com"]
+    ss = ('LISTEN 0 4096 0.0.0.0:8090 0.0.0.0:* users:(("pocketbase",pid=42,fd=7))\n'
+          'LISTEN 0 4096 127.0.0.1:9999 0.0.0.0:* users:(("pocketbase",pid=77,fd=7))\n')
+    assert C.parse_listeners(ss, "42") == ["0.0.0.0:8090"]
+    assert C.parse_listeners(ss, None, 8090) == ["0.0.0.0:8090"]
+    assert C.parse_listeners(ss, None, 1234) == []
+
+
+def host_facts(**over):
+    facts = {"unit": "pocketbase.service", "unit_loaded": True, "unit_user": "pocketbase",
+             "exec_start": "x", "exec_flags": {"--http": "127.0.0.1:8090", "--origins": "https://a.example",
+                                               "--encryptionEnv": "K"},
+             "listeners": ["127.0.0.1:8090"], "exposure": 1.9,
+             "service_user": {"name": "pocketbase", "uid": 999, "gids": [999], "shell": "/usr/sbin/nologin"},
+             "serves_browser_app": True,
+             "paths": {"binary": {"path": "/opt/pb", "mode": 0o755, "writable_by_service_user": False},
+                       "data_dir": {"path": "/var/lib/pb", "mode": 0o700},
+                       "data_db": {"path": "/var/lib/pb/data.db", "mode": 0o600}},
+             "hooks": {"dir": "/h", "files": ["a.pb.js"], "findings": [], "sha256": {"a.pb.js": "ab"},
+                       "generation": "v023", "manifest": {"a.pb.js": "ab"}},
+             "proxy_configs": {"/etc/caddy/Caddyfile": "pb.example.com {\n @admin {\n path /_/*\n not remote_ip "
+                                                       "10.0.0.0/8\n }\n respond @admin 403\n"
+                                                       " @su path /api/collections/_superusers/*\n"
+                                                       " respond @su 403\n reverse_proxy 127.0.0.1:8090\n}\n"},
+             "proxy_config_paths": ["/etc/caddy/Caddyfile"]}
+    facts.update(over)
+    return facts
+
+
+HOST_IDS = [c["id"] for c in C.CONTROLS if c["scope"] == "host"]
+
+
+def test_good_host_has_no_failure():
+    findings = run(good_snapshot(), HOST_IDS, host=host_facts())
+    assert not [(f["control"], f["evidence"]) for f in findings if f["status"] in ("fail", "error")]
+
+
+@pytest.mark.parametrize("over, control", [
+    ({"listeners": ["0.0.0.0:8090"]}, "PBG-NET-001"),
+    ({"proxy_configs": {"/etc/caddy/Caddyfile": "pb.example.com {\n reverse_proxy 10.1.1.1:8090\n}"}},
+     "PBG-NET-002"),
+    ({"proxy_configs": {"/etc/caddy/Caddyfile": "pb.example.com {\n reverse_proxy 127.0.0.1:8090\n}"}},
+     "PBG-NET-004"),
+    ({"proxy_configs": {"/etc/caddy/Caddyfile": "a {\n file_server browse\n reverse_proxy 127.0.0.1:8090\n}"}},
+     "PBG-FIL-003"),
+    ({"exec_flags": {"--http": "127.0.0.1:8090"}}, "PBG-NET-007"),
+    ({"exec_flags": {"--http": "127.0.0.1:8090", "--origins": "x"}}, "PBG-SYS-004"),
+    ({"unit_user": "root"}, "PBG-SYS-001"),
+    ({"exposure": 7.5}, "PBG-SYS-003"),
+    ({"paths": {"data_dir": {"path": "/d", "mode": 0o755}}}, "PBG-SYS-002"),
+    ({"paths": {"binary": {"path": "/b", "mode": 0o775, "writable_by_service_user": True}}}, "PBG-IOC-004"),
+    ({"hooks": {"dir": "/h", "files": ["a.pb.js", "x.pb.js"], "findings": [], "sha256": {}, "generation": "v023",
+                "manifest": {"a.pb.js": "ab"}}}, "PBG-HOK-005"),
+    ({"hooks": {"dir": "/h", "files": ["a.pb.js"], "findings": [], "sha256": {"a.pb.js": "cd"},
+                "generation": "v023", "manifest": {"a.pb.js": "ab"}}}, "PBG-IOC-003"),
+    ({"hooks": {"dir": "/h", "files": ["a.pb.js"], "sha256": {"a.pb.js": "ab"}, "generation": "v023",
+                "manifest": {"a.pb.js": "ab"},
+                "findings": [{"code": "ssrf", "file": "a.pb.js", "line": 3, "message": "m"}]}}, "PBG-HOK-001"),
+])
+def test_each_host_check_can_fail(over, control):
+    findings = run(good_snapshot(), [control], host=host_facts(**over))
+    assert "fail" in [f["status"] for f in findings], findings
+
+
+def test_probe_checks():
+    probe = {"admin_ui_status": 200, "superuser_login_status": 400, "superuser_login_path": "/api/x",
+             "disclosed_version": "0.40.6",
+             "credential_probe": {"enabled": True, "attempts": 3, "weak": ["a@corp.test"], "emails": ["a@corp.test"]}}
+    params = {"url": "https://pb.example.com"}
+    st = statuses(run(good_snapshot(), ["PBG-NET-006", "PBG-VER-003", "PBG-ADM-006", "PBG-NET-003"], params,
+                      probe=probe, url="https://pb.example.com"))
+    assert st[("PBG-NET-006", "url:https://pb.example.com/_/")] == "fail"
+    assert st[("PBG-VER-003", "url:https://pb.example.com/_/")] == "fail"
+    assert st[("PBG-ADM-006", "superuser:a@corp.test")] == "fail"
+    assert st[("PBG-NET-003", "url:https://pb.example.com")] == "pass"
+    st = statuses(run(good_snapshot(), ["PBG-NET-003"], {"url": "http://pb.example.com"}, probe=probe,
+                      url="http://pb.example.com"))
+    assert st[("PBG-NET-003", "url:http://pb.example.com")] == "fail"
+
+
+def test_load_manifest_shapes(tmp_path):
+    shapes = [{"files": {"a.pb.js": "AB"}}, {"a.pb.js": {"sha256": "ab"}}, [{"path": "/x/a.pb.js", "sha256": "ab"}],
+              {"files": [{"name": "a.pb.js", "sha256": "sha256:ab"}]}]
+    for i, shape in enumerate(shapes):
+        p = tmp_path / ("m%d.json" % i)
+        p.write_text(json.dumps(shape))
+        assert C.load_manifest(str(p)) == {"a.pb.js": "ab"}
+
+
+def test_gather_host_on_missing_everything(tmp_path):
+    def run_command(argv):
+        return 1, "", "not available"
+    facts = C.gather_host({"data_dir": str(tmp_path / "nope"), "hooks_dir": str(tmp_path / "nohooks"),
+                           "hooks_manifest": str(tmp_path / "m.json"), "binary_path": str(tmp_path / "pb"),
+                           "proxy_config_paths": [str(tmp_path / "proxy")]}, run_command)
+    ctx = C.AuditContext(PARAMS, host=facts)
+    findings = C.run_controls(ctx, [c for c in C.CONTROLS if c["scope"] == "host"])
+    assert "pass" not in {f["status"] for f in findings}, [(f["control"], f["status"]) for f in findings]
