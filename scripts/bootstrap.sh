@@ -47,7 +47,7 @@ step_venv() {
     want="$(sha256sum "$req" | cut -d' ' -f1)"
     if [[ ! -x "$VIRTUAL_ENV/bin/python" ]]; then
         log "venv: creating $VIRTUAL_ENV"
-        python3 -m venv "$VIRTUAL_ENV"
+        "${PBGUARD_PYTHON:-python3}" -m venv "$VIRTUAL_ENV"
     fi
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
         log "venv: requirements up to date"

@@ -48,11 +48,16 @@ stage_unit() {
     [[ -d tests/unit ]] || { echo "(no tests/unit)"; return 0; }
     run_pytest tests/unit
 }
+# One pytest process per directory: each has its own conftest.py, and tests that
+# `from conftest import ...` must get their own, not whichever was imported first.
 stage_integration() {
-    local dirs=() d
-    for d in tests/integration tests/attacks; do [[ -d "$d" ]] && dirs+=("$d"); done
-    ((${#dirs[@]})) || { echo "(no integration tests)"; return 0; }
-    run_pytest "${dirs[@]}"
+    local d rc=0
+    for d in tests/integration tests/attacks; do
+        [[ -d "$d" ]] || continue
+        echo "-- pytest $d"
+        run_pytest "$d" || rc=1
+    done
+    return "$rc"
 }
 stage_molecule() {
     local scenarios=() s rc=0 home

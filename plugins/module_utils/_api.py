@@ -150,6 +150,15 @@ def _envelope(body):
     return None
 
 
+def _without(err, secret):
+    """The same error with ``secret`` masked in its message and hint."""
+    if not secret:
+        return err
+    return PocketBaseError(err.kind, err.message.replace(secret, MASK), status=err.status,
+                           hint=err.hint.replace(secret, MASK) if err.hint else err.hint,
+                           data=json.loads(json.dumps(err.data).replace(secret, MASK)) if err.data else err.data)
+
+
 class PocketBaseClient(object):
     """Client for one PocketBase server. See docs/development.md for the contract."""
 
@@ -172,6 +181,8 @@ class PocketBaseClient(object):
         self._generation = generation
         self._version = None
         self._version_checked = False
+        self.login_retries = 3       # extra tries of a password login answered with HTTP 429
+        self.login_retry_delay = 1.5
         self._public_cache = {}
         self.calls = []  # [(method, path, status)] : never bodies, never query values with secrets
 
@@ -354,7 +365,7 @@ class PocketBaseClient(object):
                               hint="Set email and password (or POCKETBASE_EMAIL/POCKETBASE_PASSWORD), "
                                    "or a token (POCKETBASE_TOKEN).")
         path = self.auth_path
-        status, body, _h = self._raw("POST", path, {"identity": self.email, "password": self._password})
+        status, body = self._post_login(path, self.email, self._password)
         if status == 200 and isinstance(body, dict) and body.get("token"):
             return body["token"]
         if status == 401 and isinstance(body, dict) and body.get("mfaId"):
@@ -385,6 +396,43 @@ class PocketBaseClient(object):
         if self._given_token is None and self.email and self._password:
             self.token  # pylint: disable=pointless-statement
         return self
+
+    def _post_login(self, path, identity, password, headers=None):
+        """POST a password login; HTTP 429 (rate limit on `*:auth`) is retried, then returned."""
+        for attempt in range(self.login_retries + 1):
+            status, body, _h = self._raw("POST", path, {"identity": identity, "password": password},
+                                         headers=headers)
+            if status != 429 or attempt >= self.login_retries:
+                return status, body
+            time.sleep(self.login_retry_delay)
+        return status, body  # pragma: no cover
+
+    def try_password(self, collection, identity, password):
+        """Check a password without keeping the token: ``"ok"``, ``"mfa"`` (401 with mfaId) or ``"wrong"``.
+
+        ``collection`` is an auth collection name; ``"_superusers"`` means the 0.22 admins API on 0.22.
+        Other failures raise PocketBaseError.
+        """
+        if collection == "_superusers" and self.generation == "v022":
+            path = "/api/admins/auth-with-password"
+        else:
+            path = "/api/collections/%s/auth-with-password" % quote(collection, safe="")
+        try:
+            status, body = self._post_login(path, identity, password)
+        except PocketBaseError as err:
+            raise _without(err, password)
+        if status == 200 and isinstance(body, dict) and body.get("token"):
+            return "ok"
+        if status == 401 and isinstance(body, dict) and body.get("mfaId"):
+            return "mfa"
+        if status == 400:
+            return "wrong"
+        try:
+            self._raise_for(status, body, "POST", path)
+        except PocketBaseError as err:
+            raise _without(err, password)
+        raise self._error("protocol", "Login at %s%s returned HTTP %s without a token." % (self.url, path, status),
+                          status=status)
 
     # ------------------------------------------------------------------ errors
     def _mismatch(self, status, body, path):

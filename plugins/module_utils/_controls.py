@@ -850,9 +850,10 @@ def check_mon_trusted_proxy(ctx):
         if exposed:
             return [bad("setting:trustedProxy.headers",
                         "proxy headers trusted while PocketBase listens on %s" % ", ".join(exposed))]
-    if not headers and ctx.params.get("behind_proxy", True) and not ctx.url_is_loopback():
-        return [bad("setting:trustedProxy.headers", "no trusted proxy header: logs and rate limits see the "
-                                                    "proxy address")]
+    behind_proxy = not ctx.url_is_loopback() or bool(ctx.host is not None and ctx.host.get("proxy_configs"))
+    if not headers and behind_proxy:
+        return [bad("setting:trustedProxy.headers", "no trusted proxy header behind a reverse proxy: logs, rate "
+                                                    "limits and superuserIPs see only the proxy address")]
     return [ok("setting:trustedProxy", "headers %s, rightmost IP" % (", ".join(headers) or "none"))]
 
 

@@ -356,9 +356,9 @@ def main():
                 snapshot = client.snapshot()
             except PocketBaseError as exc:
                 snapshot_error = "%s%s" % (exc, (" (%s)" % exc.hint) if exc.hint else "")
+            if snapshot is not None:
+                secrets.append(client.token)  # the session token: scrubbed from reports like the password
             api_calls.extend([list(c) for c in client.calls])
-            if client.token:
-                secrets.append(client.token)
 
     probe = probe_error = None
     probe_url = (p.get("probe_url") or url).rstrip("/")

@@ -250,6 +250,9 @@ def run(module, client):
     dupes = sorted(set(n for n in names if names.count(n) > 1))
     if dupes:
         module.fail_json(msg="collections declared more than once: %s" % ", ".join(dupes))
+    bad_intent = ["%s: %s" % (s["name"], r) for s in specs for r in s.get("public") or [] if r not in RULE_KEYS]
+    if bad_intent:
+        module.fail_json(msg="public lists unknown rule names (%s); use %s" % (", ".join(bad_intent), ", ".join(RULE_KEYS)))
     if client.generation == "v022":
         module.fail_json(msg="pocketbase_collection enforces PocketBase 0.23+; this server is %s (0.22 generation). "
                              "Use pbguard.pocketbase.pocketbase_info to read it." % (client.version or "0.22.x"))

@@ -55,6 +55,14 @@ def is_v022(version):
     return version_tuple(version) < (0, 23, 0)
 
 
+def pick_version(min_version="0.0.0"):
+    """Newest tested version >= ``min_version``; skips the test when none qualifies."""
+    ok = [v for v in PB_VERSIONS if version_tuple(v) >= version_tuple(min_version)]
+    if not ok:
+        pytest.skip("needs PocketBase >= %s; PBGUARD_PB_VERSIONS=%s" % (min_version, " ".join(PB_VERSIONS)))
+    return max(ok, key=version_tuple)
+
+
 def pb_binary(version):
     path = os.path.join(PB_BIN_DIR, version, "pocketbase")
     if not os.access(path, os.X_OK):

@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from conftest import pick_version  # pylint: disable=import-error
+
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, parse_cli_version)
 
@@ -45,8 +47,9 @@ def test_harness_creates_the_superuser_before_the_first_serve(pb_server):
 def test_harness_factory_gives_isolated_servers_with_flags(pb_server_factory, tmp_path):
     hooks = tmp_path / "hooks"
     hooks.mkdir()
-    first = pb_server_factory("0.40.6", hooks_dir=hooks, automigrate=False)
-    second = pb_server_factory("0.40.6", password="another-Passw0rd-1")
+    version = pick_version()
+    first = pb_server_factory(version, hooks_dir=hooks, automigrate=False)
+    second = pb_server_factory(version, password="another-Passw0rd-1")
     assert first.port != second.port and first.data_dir != second.data_dir
     assert "--hooksDir" in first.global_args and "--automigrate=false" in first.global_args
     assert second.api("GET", "/api/health", auth="guest").status == 200
@@ -143,7 +146,7 @@ def test_require_generation(pb_server):
     cl = client_for(pb_server)
     if pb_server.generation == "v022":
         err = failure(lambda: cl.require_generation("v023", "pocketbase_settings"))
-        assert err.kind == "version_mismatch" and "0.22.27" in err.message
+        assert err.kind == "version_mismatch" and pb_server.version in err.message
     else:
         cl.require_generation("v023", "pocketbase_settings")
 
@@ -161,19 +164,44 @@ def test_not_found(pb_server):
     assert err.kind == "not_found" and err.status == 404
 
 
-def test_mfa_required_on_040(pb_server_factory):
-    srv = pb_server_factory("0.40.6")
+def test_mfa_required(pb_server_factory):
+    srv = pb_server_factory(pick_version("0.23.0"))
     resp = srv.api("PATCH", "/api/collections/_superusers", {"mfa": {"enabled": True}, "otp": {"enabled": True}})
     assert resp.status == 200, resp
     err = failure(client_for(srv).connect)
     assert err.kind == "mfa_required" and err.status == 401
     assert "token" in err.hint
+    assert PocketBaseClient(srv.url).try_password("_superusers", srv.email, srv.password) == "mfa"
 
 
-def test_ip_forbidden_on_040(pb_server_factory):
-    srv = pb_server_factory("0.40.6")
+def test_ip_forbidden(pb_server_factory):
+    srv = pb_server_factory(pick_version("0.38.0"))  # superuserIPs exists since 0.38
     resp = srv.api("PATCH", "/api/settings", {"superuserIPs": ["10.255.255.1"]})
     assert resp.status == 200, resp
     err = failure(client_for(srv).connect)
     assert err.kind == "ip_forbidden" and err.status == 403
     assert "superuserIPs" in err.message
+
+
+def test_try_password(pb_server):
+    cl = PocketBaseClient(pb_server.url, timeout=5)
+    assert cl.try_password("_superusers", pb_server.email, pb_server.password) == "ok"
+    assert cl.try_password("_superusers", pb_server.email, "Wr0ng-password-xyz") == "wrong"
+    pb_server.create_user("u1@example.com", "User-Passw0rd-1")
+    assert cl.try_password("users", "u1@example.com", "User-Passw0rd-1") == "ok"
+    err = failure(lambda: cl.try_password("no_such_auth", "u1@example.com", "User-Passw0rd-1"))
+    assert err.kind == "not_found" and "User-Passw0rd-1" not in str(err)
+
+
+def test_login_is_retried_when_rate_limited(pb_server_factory):
+    srv = pb_server_factory(pick_version("0.23.0"))
+    rules = [{"label": "*:auth", "audience": "", "duration": 3, "maxRequests": 1}]
+    assert srv.api("PATCH", "/api/settings", {"rateLimits": {"enabled": True, "rules": rules}}).status == 200
+    guest = PocketBaseClient(srv.url, timeout=5)
+    guest.login_retries = 0
+    guest.try_password("_superusers", srv.email, "Wr0ng-password-xyz")  # uses up the window
+    cl = client_for(srv)
+    cl.connect()
+    assert cl.token
+    statuses = [s for m, p, s in cl.calls if p.endswith("auth-with-password")]
+    assert statuses[0] == 429 and statuses[-1] == 200, cl.calls

@@ -296,6 +296,15 @@ def test_waivers_and_expiry(misconfigured_v040, tmp_path):
     assert len(suppressed) == 2
     with open(res["report_files"]["markdown"], encoding="utf-8") as fh:
         assert "tickets board is public" in fh.read()
+    # the same waivers from a YAML file
+    wfile = tmp_path / "waivers.yml"
+    wfile.write_text("waivers:\n" + "".join(
+        "  - {control: %s, %sjustification: '%s', expires: '%s'}\n"
+        % (w["control"], ("target: '%s', " % w["target"]) if w.get("target") else "", w["justification"], w["expires"])
+        for w in waivers))
+    from_file = srv.run_module("pocketbase_audit", scope=["api"], fail_on="never", waivers=str(wfile),
+                               expected_superusers=[srv.email])
+    assert from_file["summary"]["waived"] == 2, from_file.msg
     # a waiver without justification is rejected
     bad = srv.run_module("pocketbase_audit", scope=["api"], waivers=[{"control": "PBG-RUL-001",
                                                                      "expires": "2999-01-01"}])
@@ -514,3 +523,30 @@ def test_hardened_v022_no_failure(pb_server_factory, tmp_path):
     assert not [f for f in report["findings"] if f["scope"] == "api" and f["status"] == "error"]
     validate_formats(res["report_files"])
     assert_no_secret(res, res["report_files"], [srv.password])
+
+
+def test_unreachable_is_error_not_pass_and_check_mode_writes_nothing(run_module, closed_port_url, tmp_path):
+    res = run_module("pocketbase_audit", check=True, url=closed_port_url, email="a@corp.test",
+                     password="pbg-unused-Secret-41", scope=["api", "probe"], profile="strict",
+                     report_dir=str(tmp_path / "reports"))
+    assert not res.failed, res.msg
+    statuses = {f["status"] for f in res["report"]["findings"]}
+    assert "pass" not in statuses and "error" in statuses
+    assert any("Cannot reach PocketBase" in f["evidence"] for f in res["report"]["findings"])
+    assert res["report_files"] == {} and not (tmp_path / "reports").exists()
+    assert "pbg-unused-Secret-41" not in res.raw
+
+
+def test_v030_advisories_and_version_gaps(pb_server_factory):
+    srv = pb_server_factory("0.30.4", email=OWNER)
+    res = srv.run_module("pocketbase_audit", scope=["api"], profile="strict", fail_on="never",
+                         expected_superusers=[srv.email])
+    assert not res.failed, res.msg
+    by = {(f["control"], f["target"]): f for f in res["report"]["findings"]}
+    assert res["report"]["target"]["pocketbase_version"] == "0.30.4"
+    assert by[("PBG-VER-002", "advisory:CVE-2026-44166")]["status"] == "fail"
+    assert by[("PBG-VER-002", "advisory:CVE-2026-82410")]["status"] == "fail"
+    assert by[("PBG-VER-002", "advisory:CVE-2026-82410")]["severity"] == "high"
+    assert by[("PBG-VER-002", "advisory:CVE-2024-38351")]["status"] == "pass"
+    assert by[("PBG-ADM-005", "control")]["status"] == "not_applicable"  # superuserIPs arrived in 0.38
+    assert not [f for f in res["report"]["findings"] if f["status"] == "error"]

@@ -24,8 +24,8 @@ def make_collections(srv):
     body.update(OPEN_RULES)
     resp = srv.api("POST", "/api/collections", body)
     assert resp.status == 200, resp
-    resp = srv.api("POST", "/api/collections", {"name": "notes", "type": "base", "listRule": "",
-                                                  "fields": [{"name": "body", "type": "text"}]})
+    notes = {"name": "notes", "type": "base", "listRule": "", "fields": [{"name": "body", "type": "text"}]}
+    resp = srv.api("POST", "/api/collections", notes)
     assert resp.status == 200, resp
     alice = srv.create_user("alice@example.com", "alice-pass-123", verified=True)
     bob = srv.create_user("bob@example.com", "bob-pass-1234", verified=True)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import PB_VERSIONS, ansible_env, VENV_BIN  # pylint: disable=import-error
+from conftest import PB_VERSIONS, VENV_BIN, ansible_env, is_v022, pick_version  # pylint: disable=import-error
 
 RESULT_KEYS = {"version", "generation", "health", "settings", "collections", "superusers", "superuser_auth",
                "auth_methods", "api_calls"}
@@ -114,12 +114,15 @@ def test_unreachable_url_message(run_module, closed_port_url):
     assert res["error_kind"] == "unreachable"
 
 
-@pytest.mark.parametrize("version,forced,expect", [
-    ("0.22.27", "v023", "answers like PocketBase 0.22 or older"),
-    ("0.40.6", "v022", "answers like PocketBase 0.23+"),
+@pytest.mark.parametrize("generation,forced,expect", [
+    ("v022", "v023", "answers like PocketBase 0.22 or older"),
+    ("v023", "v022", "answers like PocketBase 0.23+"),
 ])
-def test_generation_mismatch_message(pb_server_factory, version, forced, expect):
-    srv = pb_server_factory(version)
+def test_generation_mismatch_message(pb_server_factory, generation, forced, expect):
+    versions = [v for v in PB_VERSIONS if is_v022(v) == (generation == "v022")]
+    if not versions:
+        pytest.skip("no %s version in PBGUARD_PB_VERSIONS" % generation)
+    srv = pb_server_factory(versions[0])
     res = srv.run_module("pocketbase_info", api_generation=forced)
     assert res.failed
     assert "api_generation=%s was requested" % forced in res.msg and expect in res.msg
@@ -127,7 +130,7 @@ def test_generation_mismatch_message(pb_server_factory, version, forced, expect)
 
 
 def test_mfa_required_message(pb_server_factory):
-    srv = pb_server_factory("0.40.6")
+    srv = pb_server_factory(pick_version("0.23.0"))
     assert srv.api("PATCH", "/api/collections/_superusers",
                    {"mfa": {"enabled": True}, "otp": {"enabled": True}}).status == 200
     res = srv.run_module("pocketbase_info")
@@ -194,7 +197,7 @@ def test_no_secret_value_in_module_output(pb_server):
 
 def test_adhoc_command_returns_normalized_data(pb_server_factory):
     """The README/acceptance form: `ansible localhost -m pbguard.pocketbase.pocketbase_info -a url=...`."""
-    pb_server = pb_server_factory(PB_VERSIONS[-1])
+    pb_server = pb_server_factory(pick_version())
     env = ansible_env({"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
                        "POCKETBASE_EMAIL": pb_server.email, "POCKETBASE_PASSWORD": pb_server.password})
     proc = subprocess.run(

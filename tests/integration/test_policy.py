@@ -79,8 +79,8 @@ def policy_vars(srv, token_dest):
             {"name": "profiles", "ruleset": "user_owned", "owner_field": "user"},
             {"name": "posts", "ruleset": "public_read_owner_write", "owner_field": "author",
              "files": {"scan": {"protected": True}}},
-            {"name": "users", "auth": {"only_verified": True, "min_password_length": 10,
-                                        "token_durations": {"auth": 86400}}},
+            {"name": "users",
+             "auth": {"only_verified": True, "min_password_length": 10, "token_durations": {"auth": 86400}}},
         ],
     }
 

@@ -333,6 +333,7 @@ def test_good_host_has_no_failure():
     ({"unit_user": "root"}, "PBG-SYS-001"),
     ({"exposure": 7.5}, "PBG-SYS-003"),
     ({"paths": {"data_dir": {"path": "/d", "mode": 0o755}}}, "PBG-SYS-002"),
+    ({"listeners": ["0.0.0.0:8090"]}, "PBG-MON-006"),
     ({"paths": {"binary": {"path": "/b", "mode": 0o775, "writable_by_service_user": True}}}, "PBG-IOC-004"),
     ({"hooks": {"dir": "/h", "files": ["a.pb.js", "x.pb.js"], "findings": [], "sha256": {}, "generation": "v023",
                 "manifest": {"a.pb.js": "ab"}}}, "PBG-HOK-005"),
@@ -345,6 +346,15 @@ def test_good_host_has_no_failure():
 def test_each_host_check_can_fail(over, control):
     findings = run(good_snapshot(), [control], host=host_facts(**over))
     assert "fail" in [f["status"] for f in findings], findings
+
+
+def test_trusted_proxy_needed_behind_a_proxy():
+    snap = good_snapshot()
+    snap["settings"]["trustedProxy"]["headers"] = []
+    st = statuses(run(snap, ["PBG-MON-006"], host=host_facts()))
+    assert st[("PBG-MON-006", "setting:trustedProxy.headers")] == "fail"
+    st = statuses(run(snap, ["PBG-MON-006"], host=host_facts(proxy_configs={})))
+    assert st[("PBG-MON-006", "setting:trustedProxy")] == "pass"
 
 
 def test_probe_checks():
@@ -365,7 +375,10 @@ def test_probe_checks():
 
 def test_load_manifest_shapes(tmp_path):
     shapes = [{"files": {"a.pb.js": "AB"}}, {"a.pb.js": {"sha256": "ab"}}, [{"path": "/x/a.pb.js", "sha256": "ab"}],
-              {"files": [{"name": "a.pb.js", "sha256": "sha256:ab"}]}]
+              {"files": [{"name": "a.pb.js", "sha256": "sha256:ab"}]},
+              # written by roles/pocketbase (tasks/hooks.yml)
+              {"format": "pbguard-hooks-manifest/1", "hooks_dir": "/opt/pocketbase/pb_hooks", "exclusive": True,
+               "hooks": [{"name": "a.pb.js", "sha256": "ab"}]}]
     for i, shape in enumerate(shapes):
         p = tmp_path / ("m%d.json" % i)
         p.write_text(json.dumps(shape))

@@ -45,15 +45,11 @@ class Resp:
         return self.headers.get(name.lower(), [])
 
 
-def curl(host, path, method="GET", source=ALLOWED, headers=None, data=None, basic=None,
-         scheme="https", extra=()):
-    """One request through the proxy; returns status, headers (all values) and body."""
-    tag = uuid.uuid4().hex
-    hdr_file, body_file = f"/tmp/pbgp-{tag}.h", f"/tmp/pbgp-{tag}.b"
+def curl_args(path, method="GET", source=ALLOWED, headers=None, data=None, basic=None,
+              scheme="https", extra=()):
     port = 443 if scheme == "https" else 80
     args = ["curl", "-sS", "--path-as-is", "--max-time", "20", "-X", method,
-            "--interface", source, "--resolve", f"{NAME}:{port}:127.0.0.1",
-            "-D", hdr_file, "-o", body_file, "-w", "%{http_code}"]
+            "--interface", source, "--resolve", f"{NAME}:{port}:127.0.0.1"]
     if scheme == "https":
         args += ["--cacert", CA]
     for key, value in (headers or {}).items():
@@ -64,17 +60,36 @@ def curl(host, path, method="GET", source=ALLOWED, headers=None, data=None, basi
         args += ["-u", f"{basic[0]}:{basic[1]}"]
     args += list(extra)
     args.append(f"{scheme}://{NAME}{path}")
+    return args
+
+
+def curl(host, path, method="GET", source=ALLOWED, headers=None, data=None, basic=None,
+         scheme="https", extra=(), ok_rc=(0,)):
+    """One request through the proxy (one podman exec): status, headers (all values), body."""
+    args = curl_args(path, method, source, headers, data, basic, scheme, extra)
+    args[1:1] = ["-D", "-", "-w", "\n%{http_code}"]
     res = host.run(" ".join(shlex.quote(a) for a in args))
-    assert res.rc == 0, f"curl failed ({res.rc}): {res.stderr}"
-    raw_headers = host.file(hdr_file).content_string
-    body = host.file(body_file).content_string
-    host.run(f"rm -f {hdr_file} {body_file}")
+    assert res.rc in ok_rc, f"curl failed ({res.rc}): {res.stderr}"
+    out, _, status = res.stdout.rpartition("\n")
+    head, _, body = out.partition("\r\n\r\n")
     parsed = {}
-    for line in raw_headers.splitlines()[1:]:
+    for line in head.splitlines()[1:]:
         if ":" in line:
             key, _, value = line.partition(":")
             parsed.setdefault(key.strip().lower(), []).append(value.strip())
-    return Resp(int(res.stdout.strip()), parsed, body)
+    return Resp(int(status.strip() or 0), parsed, body)
+
+
+def statuses(host, requests):
+    """Many requests in one podman exec; returns the status codes in order."""
+    script = "; ".join(
+        " ".join(shlex.quote(a) for a in curl_args(*req[:2], **(req[2] if len(req) > 2 else {}))
+                 + ["-o", "/dev/null", "-w", "%{http_code}\\n"])
+        for req in requests)
+    res = host.run(script)
+    codes = [int(c) for c in res.stdout.split()]
+    assert len(codes) == len(requests), (res.stdout, res.stderr)
+    return codes
 
 
 def su_token(host):
@@ -105,13 +120,17 @@ def test_tls_verifies_against_the_internal_ca(host):
     assert res.rc == 60, res.stderr
 
 
-def test_certificate_issued_by_internal_ca_for_the_site_name(host):
+def test_certificate_chain_verifies_to_the_internal_ca_for_the_site_name(host):
     out = host.check_output(
-        f"echo | openssl s_client -connect 127.0.0.1:443 -servername {NAME} -CAfile {CA} 2>/dev/null"
+        f"echo | openssl s_client -connect 127.0.0.1:443 -servername {NAME} -CAfile {CA}"
+        " -verify_return_error 2>&1")
+    assert "Verify return code: 0 (ok)" in out
+    leaf = host.check_output(
+        f"echo | openssl s_client -connect 127.0.0.1:443 -servername {NAME} 2>/dev/null"
         " | openssl x509 -noout -issuer -ext subjectAltName")
-    assert f"DNS:{NAME}" in out
-    issuer = host.check_output(f"openssl x509 -noout -subject -in {CA}").replace("subject=", "issuer=")
-    assert issuer.strip() in out
+    assert f"DNS:{NAME}" in leaf
+    expected_issuer = {"caddy": "Caddy Local Authority", "nginx": "pbguard internal CA"}[BACKEND]
+    assert expected_issuer in leaf
 
 
 def test_http_redirects_to_https(host):
@@ -151,14 +170,19 @@ SU_LOGIN_VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("path", SU_LOGIN_VARIANTS)
-def test_superuser_login_refused_from_other_source(host, path):
-    resp = curl(host, path, "POST", source=DENIED, data=SU_BODY)
-    assert resp.status == 403
-    assert "token" not in resp.body
+def test_superuser_login_refused_from_other_source(host):
+    codes = statuses(host, [(p, "POST", {"source": DENIED, "data": SU_BODY}) for p in SU_LOGIN_VARIANTS])
+    assert dict(zip(SU_LOGIN_VARIANTS, codes)) == {p: 403 for p in SU_LOGIN_VARIANTS}
 
 
-@pytest.mark.parametrize("path,method", [
+def test_superuser_login_variants_reach_pocketbase_from_allowlisted_source(host):
+    """Control for the test above: the same requests from 127.0.0.1 are not refused by the proxy."""
+    variants = SU_LOGIN_VARIANTS[:4]
+    codes = statuses(host, [(p, "POST", {"data": SU_BODY}) for p in variants])
+    assert codes == [200] * len(variants)
+
+
+ADMIN_PATHS = [
     ("/_/", "GET"),
     ("/_", "GET"),
     ("/_/images/favicon/favicon.png", "GET"),
@@ -174,28 +198,33 @@ def test_superuser_login_refused_from_other_source(host, path):
     ("/api/collections", "GET"),
     ("/api/collections/import", "PUT"),
     ("/api/collections/posts", "PATCH"),
+    ("/API/Collections/posts", "GET"),
     ("/api/collections/posts/truncate", "DELETE"),
     ("/api/collections/meta/scaffolds", "GET"),
-])
-def test_admin_paths_refused_from_other_source(host, path, method):
-    assert curl(host, path, method, source=DENIED).status == 403
+]
 
 
-@pytest.mark.parametrize("header", ["X-Forwarded-For", "X-Real-IP", "Forwarded"])
-def test_spoofed_forwarding_headers_do_not_open_the_allowlist(host, header):
-    value = "for=127.0.0.1" if header == "Forwarded" else "127.0.0.1"
-    for path in ("/_/", "/api/collections/_superusers/auth-with-password"):
-        method = "GET" if path == "/_/" else "POST"
-        resp = curl(host, path, method, source=DENIED, headers={header: value},
-                    data=None if method == "GET" else SU_BODY)
-        assert resp.status == 403, (header, path)
+def test_admin_paths_refused_from_other_source(host):
+    codes = statuses(host, [(p, m, {"source": DENIED}) for p, m in ADMIN_PATHS])
+    assert dict(zip(ADMIN_PATHS, codes)) == {pm: 403 for pm in ADMIN_PATHS}
+
+
+def test_spoofed_forwarding_headers_do_not_open_the_allowlist(host):
+    reqs = []
+    for header, value in (("X-Forwarded-For", "127.0.0.1"), ("X-Forwarded-For", "10.0.0.1, 127.0.0.1"),
+                          ("X-Real-IP", "127.0.0.1"), ("Forwarded", "for=127.0.0.1"),
+                          ("True-Client-IP", "127.0.0.1"), ("CF-Connecting-IP", "127.0.0.1")):
+        reqs.append(("/_/", "GET", {"source": DENIED, "headers": {header: value}}))
+        reqs.append(("/api/collections/_superusers/auth-with-password", "POST",
+                     {"source": DENIED, "headers": {header: value}, "data": SU_BODY}))
+    assert statuses(host, reqs) == [403] * len(reqs)
 
 
 def test_public_routes_still_work_from_other_source(host):
     assert curl(host, "/api/health", source=DENIED).status == 200
     records = curl(host, "/api/collections/posts/records", source=DENIED)
     assert records.status == 200
-    assert json.loads(records.body)["items"][0]["title"] == "hello-from-pbguard"
+    assert "hello-from-pbguard" in [i["title"] for i in json.loads(records.body)["items"]]
     methods = curl(host, "/api/collections/users/auth-methods", source=DENIED)
     assert methods.status == 200
     # A normal auth collection's login stays public (wrong password: PocketBase's 400, not the proxy's 403).
@@ -240,12 +269,38 @@ def test_dashboard_frame_protection(host):
     assert refused.header("x-frame-options") == ["DENY"]
 
 
+def _post_padded(host, size):
+    """POST a record whose JSON body is padded to about `size` bytes (PocketBase ignores `pad`)."""
+    host.run("printf '{\"title\":\"padded\",\"pad\":\"' > /tmp/pbgp-body.json"
+             f" && head -c {size} /dev/zero | tr '\\0' a >> /tmp/pbgp-body.json"
+             " && printf '\"}' >> /tmp/pbgp-body.json")
+    args = curl_args("/api/collections/posts/records", "POST", source=DENIED,
+                     extra=["-H", "Content-Type: application/json", "--data-binary", "@/tmp/pbgp-body.json",
+                            "-o", "/dev/null", "-w", "%{http_code}"])
+    res = host.run(" ".join(shlex.quote(a) for a in args))
+    host.run("rm -f /tmp/pbgp-body.json")
+    return res
+
+
+def _count_padded(host):
+    out = host.check_output("curl -sS 'http://127.0.0.1:8090/api/collections/posts/records"
+                            "?filter=(title%3D%22padded%22)&perPage=1'")
+    return json.loads(out)["totalItems"]
+
+
 def test_request_body_limit(host):
-    host.run("head -c 2200000 /dev/zero | tr '\\0' a > /tmp/pbgp-big.txt")
-    resp = curl(host, "/api/collections/posts/records", "POST", source=DENIED,
-                extra=["-H", "Content-Type: text/plain", "--data-binary", "@/tmp/pbgp-big.txt"])
-    host.run("rm -f /tmp/pbgp-big.txt")
-    assert resp.status == 413
+    # The scenario sets pocketbase_proxy_max_body_size_mb: 1; PocketBase alone accepts 32 MiB.
+    before = _count_padded(host)
+    small = _post_padded(host, 200_000)
+    assert small.rc == 0 and small.stdout.strip() == "200"
+    big = _post_padded(host, 2_200_000)
+    if BACKEND == "nginx":
+        assert big.stdout.strip() == "413"
+    else:
+        # Caddy 2.6 cuts the body off (PocketBase then sees a truncated body, or the stream is reset);
+        # Caddy >= 2.7 answers 413. Either way the oversized request must not get through.
+        assert big.stdout.strip() != "200"
+    assert _count_padded(host) == before + 1
 
 
 def test_json_access_log_records_the_tcp_peer(host):
