@@ -138,7 +138,9 @@ narrate() {
                 if [[ $shown_before -eq 0 && -f "$reports/audit-before.markdown" ]]; then
                     shown_before=1
                     printf '%s    audit report BEFORE hardening (failing controls):%s\n' "$Y" "$N"
-                    grep -E '^\|.*\b(fail|FAIL)\b' "$reports/audit-before.markdown" | head -40 | sed 's/^/    /' || true
+                    grep -E '\| FAIL \|' "$reports/audit-before.markdown" \
+                        | awk -F'|' '{ printf "    %s%-62.62s%s %-9s %s\n", R, $2, N, $3, $5 }' R="$R" N="$N" \
+                        | head -40 || true
                 fi ;;
             *'"msg": "flagged:'* | *'"msg": "check mode:'* | *'"msg": "converge changed='* | \
             *'"msg": "audit after:'* | *'"msg": "records:'*)

@@ -5,6 +5,7 @@
 #   scripts/test.sh unit integration     # bootstrap, then only these stages
 #   PBGUARD_MOLECULE_SCENARIOS="default" scripts/test.sh molecule
 #   PBGUARD_WITH_TRIXIE=1 scripts/test.sh   # also build the Debian 13 image and run molecule/trixie
+#   PBGUARD_MOLECULE_SUFFIX=-me scripts/test.sh molecule   # container names get this tail (shared machines)
 #
 # Stages: lint sanity unit integration molecule. Ends with `stages: N passed, M failed` and exits
 # non-zero when any stage failed. Stage logs: $PBGUARD_TEST_LOG_DIR (default tests/output/logs).

@@ -7,7 +7,9 @@ Under ``ansible-test units`` (or with the checkout already inside an ``ansible_c
 nothing is changed.
 """
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -33,6 +35,7 @@ def _ensure_collection_importable():
     ns = os.path.join(base, "ansible_collections", "pbguard")
     os.makedirs(ns)
     os.symlink(REPO_ROOT, os.path.join(ns, "pocketbase"))
+    atexit.register(shutil.rmtree, base, True)
     sys.path.insert(0, base)
 
 

@@ -291,20 +291,22 @@ class PocketBaseClient(object):
         env = _envelope(body)
         if env:
             return env
-        if not isinstance(body, dict):
-            raise self._error(
-                "protocol",
-                "%s does not answer like a PocketBase API (GET /api/collections/_superusers/auth-methods "
-                "returned HTTP %s with a non-JSON body)." % (self.url, status),
-                status=status,
-                hint="Point `url` at the PocketBase server itself (scheme, host and port, no path), "
-                     "not at another web server or a proxy path.")
-        # unknown envelope: fall back to the dashboard fingerprint
+        # Not a PocketBase answer (e.g. a proxy blocking the superuser API): try the dashboard
+        # fingerprint, then the shape of the unauthenticated health answer (0.22 adds canBackup).
         gen = generation_of(self.version)
         if gen:
             return gen
-        raise self._error("protocol", "Cannot tell the PocketBase API generation of %s." % self.url,
-                          status=status, hint="Set api_generation to v022 or v023.")
+        h_status, h_body, _h = self._raw("GET", "/api/health")
+        if h_status == 200 and isinstance(h_body, dict) and isinstance(h_body.get("data"), dict):
+            return "v022" if "canBackup" in h_body["data"] else "v023"
+        raise self._error(
+            "protocol",
+            "%s does not answer like a PocketBase API (GET /api/collections/_superusers/auth-methods "
+            "returned HTTP %s, GET /api/health HTTP %s, without PocketBase JSON)." % (self.url, status, h_status),
+            status=status,
+            hint="Point `url` at the PocketBase server itself (scheme, host and port, no path), not at "
+                 "another web server; if a proxy blocks these paths, connect to PocketBase directly "
+                 "(e.g. http://127.0.0.1:8090 on the host) or set api_generation.")
 
     @property
     def version(self):

@@ -298,7 +298,11 @@ def normalize_health(raw):
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     can_backup = data.get("canBackup", raw.get("canBackup"))
     return {"code": raw.get("code", raw.get("status")), "message": raw.get("message"),
-            "can_backup": can_backup if isinstance(can_backup, bool) else None}
+            "can_backup": can_backup if isinstance(can_backup, bool) else None,
+            # superuser view of 0.23+ only: the client IP PocketBase sees, and a proxy header that
+            # arrived while no trusted proxy is configured (a misconfigured proxy)
+            "real_ip": data.get("realIP"),
+            "possible_proxy_header": data.get("possibleProxyHeader")}
 
 
 def normalize_auth_methods(raw, generation=None):

@@ -388,10 +388,77 @@ def collection_desired(spec, current):
     return desired, field_changes, errors
 
 
-def collection_plan(spec, current):
-    """Plan for one existing collection: changes, import entry, diff, errors."""
+OAUTH2_SECRET_KEY = "clientSecret"
+
+
+def _provider_public(provider):
+    return dict((k, v) for k, v in (provider or {}).items() if k != OAUTH2_SECRET_KEY)
+
+
+def oauth2_provider_plan(name, declared, current, secrets=None, update_secrets="on_change"):
+    """Plan the OAuth2 provider list of an auth collection.
+
+    declared: list of provider dicts (PocketBase keys: name, clientId, authURL, ...; never
+    clientSecret, which comes from ``secrets`` = {provider name: secret}). The declared list is
+    authoritative (undeclared providers are removed). PocketBase keeps a provider's stored
+    clientSecret when the provider is sent without it, so a secret is sent only for a new provider,
+    for a provider whose other keys change (``on_change``), on every run (``always``) or never.
+    Returns (change or None, providers_to_send or None, secrets_sent names, errors).
+    """
+    secrets = secrets or {}
+    errors = []
+    cur = dict((p.get("name"), p) for p in current or [])
+    names = [p.get("name") for p in declared]
+    if len(set(names)) != len(names) or not all(names):
+        return None, None, [], ["collection %s: oauth2 providers need unique names" % name]
+    changed_names = []
+    for prov in declared:
+        if OAUTH2_SECRET_KEY in prov:
+            errors.append("collection %s: give the clientSecret of oauth2 provider %s through the "
+                          "oauth2_client_secrets option, not inside auth" % (name, prov["name"]))
+        old = cur.get(prov["name"])
+        if old is None or not values_equal(old, _provider_public(prov)):
+            changed_names.append(prov["name"])
+    removed = sorted(set(cur) - set(names))
+    send_secret = []
+    for prov in declared:
+        pname = prov["name"]
+        if pname not in cur and not secrets.get(pname):
+            errors.append("collection %s: new oauth2 provider %s needs its client secret in oauth2_client_secrets"
+                          % (name, pname))
+        if secrets.get(pname) and (update_secrets == "always" or
+                                   (update_secrets == "on_change" and pname in changed_names)):
+            send_secret.append(pname)
+    if errors:
+        return None, None, [], errors
+    if not changed_names and not removed and not send_secret:
+        return None, None, [], []
+    before = [_provider_public(cur[n]) for n in sorted(cur)]
+    after = [normalize_value(cur.get(p["name"]), _provider_public(p)) for p in declared]
+    to_send = []
+    for prov, public in zip(declared, after):
+        item = dict(public)
+        if prov["name"] in send_secret:
+            item[OAUTH2_SECRET_KEY] = secrets[prov["name"]]
+        to_send.append(item)
+    return (("oauth2", "providers"), before, after), to_send, send_secret, []
+
+
+def collection_plan(spec, current, oauth2_secrets=None, update_secrets="on_change"):
+    """Plan for one existing collection: changes, import entry, diff, errors, secrets_sent."""
     desired, field_changes, errors = collection_desired(spec, current)
     changes = subset_changes(current, desired) + field_changes
+    providers = None
+    secrets_sent = []
+    declared_providers = ((spec.get("auth") or {}).get("oauth2") or {}).get("providers")
+    if declared_providers is not None and (current or {}).get("type") == "auth":
+        change, providers, sent, perr = oauth2_provider_plan(
+            spec.get("name"), declared_providers, ((current or {}).get("oauth2") or {}).get("providers"),
+            oauth2_secrets, update_secrets)
+        errors.extend(perr)
+        if change:
+            changes.append(change)
+        secrets_sent = ["%s.oauth2.%s.clientSecret" % (spec.get("name"), n) for n in sent]
     entry = None
     if changes and not errors:
         entry = {"id": current.get("id"), "name": current.get("name"), "type": current.get("type")}
@@ -401,6 +468,8 @@ def collection_plan(spec, current):
             for (_f, fname, attr), _old, new in field_changes:
                 _field_by_name(fields, fname)[attr] = new
             entry["fields"] = fields
+        if providers is not None:
+            entry.setdefault("oauth2", {})["providers"] = providers
     return {
         "name": spec.get("name"),
         "changes": changes,
@@ -408,6 +477,7 @@ def collection_plan(spec, current):
         "entry": entry,
         "diff": diff_from_changes(changes),
         "errors": errors,
+        "secrets_sent": secrets_sent,
     }
 
 

@@ -74,11 +74,13 @@ options:
       auth:
         description:
           - Auth options of an auth collection. Keys C(password) (C(enabled), C(identity_fields)),
-            C(oauth2) (C(enabled)), C(otp) (C(enabled), C(duration), C(length)), C(mfa) (C(enabled),
+            C(oauth2) (C(enabled), C(providers)), C(otp) (C(enabled), C(duration), C(length)), C(mfa) (C(enabled),
             C(duration), C(rule)), C(only_verified) (bool; maintains C(verified = true) in
             C(authRule)), C(min_password_length) (int), C(token_durations) (C(auth),
             C(password_reset), C(verification), C(file), C(email_change), seconds).
-          - OAuth2 providers and their client secrets are not managed here; only the switch is.
+          - C(oauth2.providers) is the authoritative list of providers in PocketBase's keys (C(name),
+            C(clientId), C(authURL), C(tokenURL), C(userInfoURL), C(displayName), C(pkce), C(extra));
+            undeclared providers are removed. Client secrets never go here; see O(oauth2_client_secrets).
         type: dict
       files:
         description: File field name to a dict with the key C(protected) (bool).
@@ -89,6 +91,19 @@ options:
         The findings are still returned as warnings. Prefer the per-collection intent marker.
     type: bool
     default: false
+  oauth2_client_secrets:
+    description:
+      - Write-only OAuth2 client secrets, a dict of collection name to a dict of provider name to secret. PocketBase never returns
+        them and keeps a stored secret when a provider is sent without one, so a secret is sent for a
+        new provider, per O(update_secrets), and named in RV(secrets_sent), never shown.
+    type: dict
+  update_secrets:
+    description:
+      - V(on_change) sends a provider's secret when the provider is new or its other keys change;
+        V(always) on every run (to rotate; the task then always reports a change); V(never) never.
+    type: str
+    choices: [on_change, always, never]
+    default: on_change
 notes:
   - Rule strings must use the server's syntax (C(@request.body) on 0.23+).
   - Every API collection change also writes an auto-migration file in C(pb_migrations) unless the
@@ -147,6 +162,12 @@ findings:
   elements: dict
   sample: [{"collection": "posts", "rule": "listRule", "code": "public", "severity": "high",
             "message": "rule is empty: anyone can list", "accepted": true}]
+secrets_sent:
+  description: Which OAuth2 client secrets were (in check mode, would be) sent; never their values.
+  returned: always
+  type: list
+  elements: str
+  sample: ["users.oauth2.github.clientSecret"]
 requests:
   description: API calls that changed state (method and path only, never bodies).
   returned: always
@@ -188,6 +209,8 @@ def argument_spec():
             files=dict(type="dict"),
         )),
         allow_unsafe=dict(type="bool", default=False),
+        oauth2_client_secrets=dict(type="dict", no_log=True),
+        update_secrets=dict(type="str", choices=["on_change", "always", "never"], default="on_change"),
     )
     return spec
 
@@ -262,7 +285,12 @@ def run(module, client):
         module.fail_json(msg="collections do not exist (this module does not create collections): %s"
                              % ", ".join(missing))
 
-    plans = [_state.collection_plan(spec, raw_by_name[spec["name"]]) for spec in specs]
+    secrets = module.params["oauth2_client_secrets"] or {}
+    unknown_secret = sorted(set(secrets) - set(names))
+    if unknown_secret:
+        module.fail_json(msg="oauth2_client_secrets names undeclared collections: %s" % ", ".join(unknown_secret))
+    plans = [_state.collection_plan(spec, raw_by_name[spec["name"]], secrets.get(spec["name"]),
+                                    module.params["update_secrets"]) for spec in specs]
     errors = [e for p in plans for e in p["errors"]]
     if errors:
         module.fail_json(msg="invalid declaration; nothing was changed: " + " | ".join(errors),
@@ -283,6 +311,7 @@ def run(module, client):
         changed=bool(entries),
         collections=[{"name": p["name"], "changed": p["changed"]} for p in plans],
         findings=findings,
+        secrets_sent=[s for p in plans for s in p["secrets_sent"]],
         requests=[],
     )
     if entries:
@@ -306,7 +335,7 @@ def run(module, client):
     raw_by_name = dict((c["name"], c) for c in client.list_collections())
     left = []
     for spec in specs:
-        again = _state.collection_plan(spec, raw_by_name.get(spec["name"]))
+        again = _state.collection_plan(spec, raw_by_name.get(spec["name"]), secrets.get(spec["name"]), "never")
         left.extend("%s.%s" % (spec["name"], p) for p in again["changed"])
     if left:
         module.fail_json(msg="PocketBase accepted the import but these managed keys still differ: %s"

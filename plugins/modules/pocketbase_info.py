@@ -88,10 +88,14 @@ generation:
   type: str
   sample: v023
 health:
-  description: Normalized C(/api/health); null if not gathered.
+  description:
+    - Normalized C(/api/health); null if not gathered.
+    - C(real_ip) and C(possible_proxy_header) come from the superuser view of 0.23+ (null otherwise);
+      a non-empty C(possible_proxy_header) means a proxy header arrives but no trusted proxy is set.
   returned: always
   type: dict
-  sample: {"code": 200, "message": "API is healthy.", "can_backup": true}
+  sample: {"code": 200, "message": "API is healthy.", "can_backup": true, "real_ip": "127.0.0.1",
+           "possible_proxy_header": ""}
 settings:
   description:
     - Settings in the server's own keys, secrets replaced by C(********) when set and C("") when

@@ -19,6 +19,7 @@ the CLI before the first ``serve``; it is stopped when the test ends.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -73,6 +74,16 @@ def pb_binary(version):
     return path
 
 
+def _die_with_parent():
+    """preexec_fn: the server gets SIGTERM when the test process dies (even on SIGKILL)."""
+    os.setsid()
+    try:
+        import ctypes  # pylint: disable=import-outside-toplevel
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -119,11 +130,17 @@ def collections_path():
     """A dir holding ansible_collections/pbguard/pocketbase -> this checkout (created once)."""
     global _COLLECTIONS_DIR  # pylint: disable=global-statement
     if _COLLECTIONS_DIR is None:
-        base = tempfile.mkdtemp(prefix="pbguard-colls-")
-        ns = os.path.join(base, "ansible_collections", "pbguard")
-        os.makedirs(ns)
-        os.symlink(REPO_ROOT, os.path.join(ns, "pocketbase"))
-        _COLLECTIONS_DIR = base
+        env_dir = os.environ.get("PBGUARD_COLLECTIONS_DIR")  # set by scripts/env.sh
+        link = os.path.join(env_dir or "", "ansible_collections", "pbguard", "pocketbase")
+        if env_dir and os.path.realpath(link) == os.path.realpath(REPO_ROOT):
+            _COLLECTIONS_DIR = env_dir
+        else:
+            base = tempfile.mkdtemp(prefix="pbguard-colls-")
+            ns = os.path.join(base, "ansible_collections", "pbguard")
+            os.makedirs(ns)
+            os.symlink(REPO_ROOT, os.path.join(ns, "pocketbase"))
+            atexit.register(shutil.rmtree, base, True)
+            _COLLECTIONS_DIR = base
     paths = [_COLLECTIONS_DIR]
     extra = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.environ.get("ANSIBLE_COLLECTIONS_PATHS")
     if extra:
@@ -268,6 +285,7 @@ class PBServer:
         self.global_args = list(global_args)
         self.serve_args = list(serve_args)
         self.env = dict(env or {})
+        self.hooks_dir = None
         self.proc = None
         self.log_path = os.path.join(workdir, "serve.log")
         self._token = None
@@ -309,7 +327,7 @@ class PBServer:
         self._log = open(self.log_path, "ab")  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
             cmd, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir,
-            env=dict(os.environ, **self.env), start_new_session=True,
+            env=dict(os.environ, **self.env), preexec_fn=_die_with_parent,  # pylint: disable=subprocess-popen-preexec-fn
         )
         deadline = time.time() + START_TIMEOUT
         while time.time() < deadline:
@@ -433,6 +451,7 @@ def start_server(version, factory, tmp_root, superuser=True, email="admin@exampl
     for _attempt in range(3):
         workdir = tempfile.mkdtemp(prefix="pb-%s-" % version, dir=tmp_root)
         srv = PBServer(version, workdir, email, password, free_port(), global_args, serve_args, env, factory)
+        srv.hooks_dir = str(hooks_dir) if hooks_dir else None
         if superuser:
             srv.create_superuser()
         if before_serve:

@@ -7,8 +7,12 @@ These call the client from Python; tests/integration/test_pocketbase_info.py dri
 through Ansible.
 """
 
+import http.server
 import subprocess
+import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -55,7 +59,6 @@ def test_harness_factory_gives_isolated_servers_with_flags(pb_server_factory, tm
     assert second.api("GET", "/api/health", auth="guest").status == 200
     first.stop()
     with pytest.raises(OSError):
-        import urllib.request
         urllib.request.urlopen(first.url + "/api/health", timeout=2)  # noqa: S310
     assert second.api("GET", "/api/settings").status == 200
 
@@ -205,3 +208,69 @@ def test_login_is_retried_when_rate_limited(pb_server_factory):
     assert cl.token
     statuses = [s for m, p, s in cl.calls if p.endswith("auth-with-password")]
     assert statuses[0] == 429 and statuses[-1] == 200, cl.calls
+
+
+# ----------------------------------------------------------------------------- behind a blocking proxy
+
+class _BlockingProxy:
+    """A real loopback HTTP proxy in front of PocketBase that answers 403 text for blocked prefixes
+    (what an admin allowlist on Caddy/nginx does), or HTML for every path (not PocketBase at all)."""
+
+    def __init__(self, upstream, blocked=(), html_only=False):
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+            def _send(self, status, body, ctype):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _handle(self):
+                if html_only:
+                    return self._send(200, b"<html><body>It works</body></html>", "text/html")
+                if any(self.path.startswith(p) for p in blocked):
+                    return self._send(403, b"Forbidden", "text/plain")
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else None
+                hdrs = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")}
+                req = urllib.request.Request(upstream + self.path, data=data, method=self.command, headers=hdrs)
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback)
+                        return self._send(resp.status, resp.read(), resp.headers.get("Content-Type", ""))
+                except urllib.error.HTTPError as err:
+                    return self._send(err.code, err.read(), err.headers.get("Content-Type", ""))
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _handle
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_generation_detected_when_a_proxy_blocks_superuser_api_and_dashboard(pb_server):
+    proxy = _BlockingProxy(pb_server.url, blocked=("/api/collections/_superusers", "/api/admins", "/_/"))
+    try:
+        cl = PocketBaseClient(proxy.url, timeout=5)
+        assert cl.generation == pb_server.generation
+        assert cl.version is None
+        assert ("GET", "/api/health", 200) in cl.calls
+    finally:
+        proxy.stop()
+
+
+def test_not_a_pocketbase_server_is_a_protocol_error():
+    proxy = _BlockingProxy("http://127.0.0.1:1", html_only=True)
+    try:
+        err = failure(PocketBaseClient(proxy.url, email="a@example.com", password="x" * 10, timeout=5).connect)
+        assert err.kind == "protocol"
+        assert "does not answer like a PocketBase API" in err.message and "url" in err.hint
+    finally:
+        proxy.stop()

@@ -195,3 +195,44 @@ def test_v022_fails_clearly(pb_server_factory):
     res = srv.run_module("pocketbase_collection", collections=[{"name": "users", "rules": {"listRule": None}}])
     assert res.failed and "0.23" in res.msg
     assert srv.password not in res.raw
+
+
+def stored_providers(srv):
+    import json  # pylint: disable=import-outside-toplevel
+    import os  # pylint: disable=import-outside-toplevel
+    import sqlite3  # pylint: disable=import-outside-toplevel
+    con = sqlite3.connect(os.path.join(srv.data_dir, "data.db"))
+    try:
+        row = con.execute("SELECT options FROM _collections WHERE name = 'users'").fetchone()
+    finally:
+        con.close()
+    return dict((p["name"], p) for p in json.loads(row[0])["oauth2"]["providers"])
+
+
+def test_oauth2_providers_write_only_secret(srv):
+    secret = "gh-Client-Secret-0b7e"
+    spec = [{"name": "users", "auth": {"oauth2": {"enabled": True, "providers": [
+        {"name": "github", "clientId": "cid-1"}]}}}]
+    res = srv.run_module("pocketbase_collection", collections=spec)
+    assert res.failed and "oauth2_client_secrets" in res.msg
+
+    res = srv.run_module("pocketbase_collection", diff=True, collections=spec,
+                         oauth2_client_secrets={"users": {"github": secret}})
+    assert not res.failed and res.changed, res
+    assert res["secrets_sent"] == ["users.oauth2.github.clientSecret"]
+    assert secret not in res.raw
+    assert stored_providers(srv)["github"]["clientSecret"] == secret
+    assert coll(srv, "users")["oauth2"]["enabled"] is True
+
+    res = srv.run_module("pocketbase_collection", collections=spec, oauth2_client_secrets={"users": {"github": "x"}})
+    assert not res.failed and not res.changed and res["secrets_sent"] == [], res
+    assert stored_providers(srv)["github"]["clientSecret"] == secret
+
+    # another key changes: the provider (and its declared secret) is sent again; never shown
+    spec[0]["auth"]["oauth2"]["providers"][0]["clientId"] = "cid-2"
+    res = srv.run_module("pocketbase_collection", collections=spec,
+                         oauth2_client_secrets={"users": {"github": "gh-Rotated-Secret-9"}})
+    assert res.changed and res["secrets_sent"] == ["users.oauth2.github.clientSecret"]
+    assert "gh-Rotated-Secret-9" not in res.raw
+    stored = stored_providers(srv)["github"]
+    assert stored["clientId"] == "cid-2" and stored["clientSecret"] == "gh-Rotated-Secret-9"

@@ -41,6 +41,7 @@ def test_info_returns_normalized_data_in_check_mode(pb_server):
     assert res["version"] == pb_server.version
     assert res["generation"] == pb_server.generation
     assert res["health"]["code"] == 200
+    assert res["health"]["real_ip"] == (None if pb_server.generation == "v022" else "127.0.0.1")
     assert [s["email"] for s in res["superusers"]] == [pb_server.email]
     assert res["superuser_auth"] == {"password": True, "mfa": False, "otp": False}
     users = users_of(res)

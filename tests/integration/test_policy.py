@@ -75,12 +75,14 @@ def policy_vars(srv, token_dest):
         "pocketbase_policy_automation_token_duration": 1800,
         "pocketbase_policy_smtp_password": "smtp-Policy-Secret-5",
         "pocketbase_policy_settings": {"smtp": {"host": "smtp.example.org", "username": "pb"}},
+        "pocketbase_policy_oauth2_client_secrets": {"users": {"github": "gh-Policy-Secret-77"}},
         "pocketbase_policy_collections": [
             {"name": "profiles", "ruleset": "user_owned", "owner_field": "user"},
             {"name": "posts", "ruleset": "public_read_owner_write", "owner_field": "author",
              "files": {"scan": {"protected": True}}},
             {"name": "users",
-             "auth": {"only_verified": True, "min_password_length": 10, "token_durations": {"auth": 86400}}},
+             "auth": {"only_verified": True, "min_password_length": 10, "token_durations": {"auth": 86400},
+                      "oauth2": {"enabled": True, "providers": [{"name": "github", "clientId": "gh-client"}]}}},
         ],
     }
 
@@ -94,7 +96,7 @@ def test_policy_role_end_to_end(srv, tmp_path):
     alice, prof = make_state(srv)
     token_dest = str(tmp_path / "automation.token")
     rv = policy_vars(srv, token_dest)
-    secrets = [srv.password, "ops-Password-99", "smtp-Policy-Secret-5"]
+    secrets = [srv.password, "ops-Password-99", "smtp-Policy-Secret-5", "gh-Policy-Secret-77"]
 
     # before: an anonymous client lists profiles and bob can rewrite alice's profile
     assert http("GET", srv.url + "/api/collections/profiles/records").json["totalItems"] == 1
@@ -127,6 +129,8 @@ def test_policy_role_end_to_end(srv, tmp_path):
     resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "mine"},
                 {"Authorization": srv.user_token(*ALICE)})
     assert resp.status == 200
+    users = srv.api("GET", "/api/collections/users", auth=open(token_dest).read().strip()).json
+    assert users["authRule"] == "verified = true" and users["oauth2"]["providers"][0]["clientId"] == "gh-client"
     # public posts stay readable by intent
     assert http("GET", srv.url + "/api/collections/posts/records").status == 200
 
@@ -140,7 +144,8 @@ def test_policy_refuses_public_rule_without_intent(srv, tmp_path):
     make_state(srv)
     rv = {"pocketbase_policy_url": srv.url, "pocketbase_policy_email": srv.email,
           "pocketbase_policy_password": srv.password,
-          "pocketbase_policy_collections": [
+          "pocketbase_policy_oauth2_client_secrets": {"users": {"github": "gh-Policy-Secret-77"}},
+        "pocketbase_policy_collections": [
               {"name": "profiles", "ruleset": "user_owned", "owner_field": "user",
                "rules": {"listRule": ""}}]}
     stats, out = run_role(srv, rv, tags="rules")

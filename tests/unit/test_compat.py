@@ -172,13 +172,15 @@ def test_normalize_superusers_both_generations():
 
 # ----------------------------------------------------------------------------- health / auth methods
 
-@pytest.mark.parametrize("sample,can_backup", [
-    ("v022_health_admin.json", True), ("v022_health_unauth.json", True),
-    ("v040_health_unauth.json", None), ("v040_health_superuser.json", True), ("v023_health_superuser.json", True),
+@pytest.mark.parametrize("sample,can_backup,real_ip", [
+    ("v022_health_admin.json", True, None), ("v022_health_unauth.json", True, None),
+    ("v040_health_unauth.json", None, None), ("v040_health_superuser.json", True, "127.0.0.1"),
+    ("v023_health_superuser.json", True, "127.0.0.1"),
 ])
-def test_health(sample, can_backup):
-    assert _compat.normalize_health(load(sample)) == {"code": 200, "message": "API is healthy.",
-                                                      "can_backup": can_backup}
+def test_health(sample, can_backup, real_ip):
+    out = _compat.normalize_health(load(sample))
+    assert out == {"code": 200, "message": "API is healthy.", "can_backup": can_backup, "real_ip": real_ip,
+                   "possible_proxy_header": "" if real_ip else None}
 
 
 def test_auth_methods_same_shape():

@@ -189,3 +189,48 @@ def test_only_verified_keeps_existing_auth_rule():
     cur["authRule"] = "verified = true"
     plan = S.collection_plan({"name": "users", "auth": {"only_verified": False}}, cur)
     assert plan["entry"]["authRule"] == ""
+
+
+GH = {"name": "github", "clientId": "CID"}
+
+
+def test_oauth2_new_provider_needs_secret():
+    change, send, sent, errors = S.oauth2_provider_plan("users", [GH], [])
+    assert errors and "oauth2_client_secrets" in errors[0] and send is None
+    change, send, sent, errors = S.oauth2_provider_plan("users", [GH], [], {"github": "s3cr3t"})
+    assert not errors and sent == ["github"]
+    assert send == [{"name": "github", "clientId": "CID", "clientSecret": "s3cr3t"}]
+    assert change[0] == ("oauth2", "providers") and "s3cr3t" not in repr(change)
+
+
+@pytest.mark.parametrize("mode,cid,expect_sent,expect_change", [
+    ("on_change", "CID", [], False),
+    ("on_change", "CID2", ["github"], True),
+    ("always", "CID", ["github"], True),
+    ("never", "CID2", [], True),
+])
+def test_oauth2_existing_provider_secret_modes(mode, cid, expect_sent, expect_change):
+    current = [{"name": "github", "clientId": "CID", "authURL": "", "pkce": None}]
+    change, send, sent, errors = S.oauth2_provider_plan("users", [dict(GH, clientId=cid)], current,
+                                                        {"github": "s3cr3t"}, mode)
+    assert not errors and sent == expect_sent and bool(change) is expect_change
+    if send:
+        assert ("clientSecret" in send[0]) is bool(expect_sent)
+
+
+def test_oauth2_undeclared_provider_removed_and_inline_secret_refused():
+    current = [{"name": "github", "clientId": "CID"}, {"name": "google", "clientId": "G"}]
+    change, send, _sent, errors = S.oauth2_provider_plan("users", [GH], current)
+    assert not errors and [p["name"] for p in send] == ["github"]
+    assert [p["name"] for p in change[1]] == ["github", "google"]
+    _c, _s, _x, errors = S.oauth2_provider_plan("users", [dict(GH, clientSecret="x")], current)
+    assert errors and "oauth2_client_secrets" in errors[0]
+
+
+def test_collection_plan_oauth2_entry():
+    cur = load("v040_collection_users_view.json")
+    spec = {"name": "users", "auth": {"oauth2": {"enabled": True, "providers": [GH]}}}
+    plan = S.collection_plan(spec, cur, {"github": "s3cr3t"})
+    assert plan["entry"]["oauth2"] == {"enabled": True, "providers": [dict(GH, clientSecret="s3cr3t")]}
+    assert plan["secrets_sent"] == ["users.oauth2.github.clientSecret"]
+    assert "s3cr3t" not in json.dumps(plan["diff"])
