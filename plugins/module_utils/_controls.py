@@ -1511,21 +1511,24 @@ UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPat
 
 
 def parse_listeners(ss_output, main_pid=None, port=8090):
-    """Listening addresses of PocketBase from ``ss -ltnpH``: the unit's main PID when it runs, else
-    pocketbase processes listening on ``port`` (other pocketbase processes on the host are ignored)."""
-    out = []
+    """Listening addresses of PocketBase from ``ss -ltnpH``: the unit's main PID when ss shows it, else
+    pocketbase processes listening on ``port`` (other pocketbase processes on the host are ignored), else
+    (ss without process info, e.g. no CAP_SYS_PTRACE) any listener on ``port``."""
+    by_pid, by_name, by_port = [], [], []
     pid_re = re.compile(r"pid=%s," % re.escape(str(main_pid))) if main_pid not in (None, "", "0") else None
     for line in (ss_output or "").splitlines():
         parts = line.split()
         if len(parts) < 4:
             continue
         addr = parts[3]
-        if pid_re is not None:
-            if pid_re.search(line):
-                out.append(addr)
-        elif '"pocketbase"' in line and addr.rsplit(":", 1)[-1] == str(port):
-            out.append(addr)
-    return sorted(set(out))
+        on_port = addr.rsplit(":", 1)[-1] == str(port)
+        if pid_re is not None and pid_re.search(line):
+            by_pid.append(addr)
+        elif '"pocketbase"' in line and on_port:
+            by_name.append(addr)
+        elif "users:" not in line and on_port:
+            by_port.append(addr)
+    return sorted(set(by_pid or by_name or by_port))
 
 
 DEFAULT_PROXY_PATHS = ("/etc/caddy/Caddyfile", "/etc/caddy/conf.d", "/etc/caddy/sites", "/etc/nginx/nginx.conf",

@@ -24,15 +24,16 @@ description:
   - Works against PocketBase 0.22.x and 0.23+.
   - The module fails when a non-waived C(fail) finding at or above O(fail_on) exists, after writing the reports.
 author:
-  - pbguard maintainers
+  - pbguard maintainers (@pbguard)
 extends_documentation_fragment:
   - pbguard.pocketbase.connection
 attributes:
   check_mode:
     support: full
-    details: Read-only. In check mode the report is computed and returned but no report file is written.
+    description: Read-only. In check mode the report is computed and returned but no report file is written.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
 options:
   scope:
     description: Which kinds of controls to run.
@@ -243,7 +244,6 @@ probe_requests:
 
 import datetime
 import json
-import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -376,7 +376,7 @@ def main():
     host = host_error = None
     if "host" in scopes:
         try:
-            host = _controls.gather_host(p, lambda argv: module.run_command(argv),
+            host = _controls.gather_host(p, module.run_command,
                                          generation=(snapshot or {}).get("generation") or (probe or {}).get("generation"))
         except Exception as exc:  # pylint: disable=broad-except
             host_error = "%s: %s" % (exc.__class__.__name__, exc)

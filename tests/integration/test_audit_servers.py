@@ -391,6 +391,11 @@ def test_hardened_v040_no_failure(pb_server_factory, tmp_path):
     assert not res.failed, sorted(fail_targets(report))
     assert report["summary"]["fail"] == 0
     assert report["summary"]["pass"] >= 30
+    # the opt-in credential probe is rate-limit aware: it stops at the first 429
+    statuses = [r[2] for r in res["probe_requests"] if r[1].endswith("auth-with-password")]
+    assert 429 in statuses and statuses[-1] == 429 and statuses.count(429) == 1, statuses
+    adm6 = [f for f in report["findings"] if f["control"] == "PBG-ADM-006"][0]
+    assert adm6["status"] == "pass" and "429" in adm6["evidence"]
     # the api controls really ran: none of them errored
     assert not [f for f in report["findings"] if f["scope"] == "api" and f["status"] == "error"]
     validate_formats(res["report_files"])

@@ -289,6 +289,8 @@ def test_parse_exec_start_and_listeners():
     assert C.parse_listeners(ss, "42") == ["0.0.0.0:8090"]
     assert C.parse_listeners(ss, None, 8090) == ["0.0.0.0:8090"]
     assert C.parse_listeners(ss, None, 1234) == []
+    assert C.parse_listeners("LISTEN 0 4096 127.0.0.1:8090 0.0.0.0:*\nLISTEN 0 1 0.0.0.0:22 0.0.0.0:*", "93") == \
+        ["127.0.0.1:8090"]
 
 
 def host_facts(**over):

@@ -7,7 +7,6 @@
 import json
 import os
 import shlex
-import uuid
 
 import pytest
 
@@ -70,12 +69,12 @@ def curl(host, path, method="GET", source=ALLOWED, headers=None, data=None, basi
     args[1:1] = ["-D", "-", "-w", "\n%{http_code}"]
     res = host.run(" ".join(shlex.quote(a) for a in args))
     assert res.rc in ok_rc, f"curl failed ({res.rc}): {res.stderr}"
-    out, _, status = res.stdout.rpartition("\n")
-    head, _, body = out.partition("\r\n\r\n")
+    out, dummy, status = res.stdout.rpartition("\n")
+    head, dummy, body = out.partition("\r\n\r\n")
     parsed = {}
     for line in head.splitlines()[1:]:
         if ":" in line:
-            key, _, value = line.partition(":")
+            key, dummy, value = line.partition(":")
             parsed.setdefault(key.strip().lower(), []).append(value.strip())
     return Resp(int(status.strip() or 0), parsed, body)
 
@@ -337,7 +336,10 @@ def test_broken_config_was_refused_by_the_validator(host):
     marker = host.file("/var/tmp/pbg-proxy-broken-result")
     assert marker.exists, "side_effect did not run"
     assert "pbguard_no_such_directive" in marker.content_string
-    assert "pbguard_no_such_directive" not in host.file(LIVE_CONFIG).content_string
+    live = host.file(LIVE_CONFIG).content_string
+    assert "pbguard_no_such_directive" not in live
+    # the lockout / invalid-CIDR runs in side_effect were refused before rendering anything
+    assert "pbguard-lockout-probe" not in live
 
 
 def test_secrets_not_in_live_config(host):
