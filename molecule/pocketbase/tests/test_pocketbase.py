@@ -67,6 +67,8 @@ def test_health_200_on_loopback(host):
         (f"/opt/pocketbase/versions/{VERSION}/pocketbase", "root", "root", 0o755),
         ("/opt/pocketbase/pb_hooks", "root", "root", 0o755),
         ("/opt/pocketbase/pb_hooks/pbguard_ping.pb.js", "root", "root", 0o644),
+        ("/opt/pocketbase/pb_migrations", "root", "root", 0o755),
+        ("/opt/pocketbase/pb_public", "root", "root", 0o755),
         ("/var/lib/pocketbase/pb_data", "pocketbase", "pocketbase", 0o700),
         ("/var/backups/pocketbase", "root", "root", 0o700),
         ("/etc/pocketbase", "root", "root", 0o755),
@@ -111,6 +113,7 @@ def test_unit_command_line(host):
     assert f"--http=127.0.0.1:{PORT}" in cmd
     assert "--origins=https://app.pbguard.test" in cmd
     assert "--encryptionEnv=PB_ENCRYPTION_KEY" in cmd
+    assert "--automigrate=false" in cmd
     assert "0123456789abcdef" not in unit  # the key lives only in the root-only env file
 
 
