@@ -38,7 +38,7 @@ stage_sanity() { bash scripts/sanity.sh; }
 # pytest exit 5 = "no tests collected": not a failure while a directory is still empty.
 run_pytest() {
     local rc=0
-    python -m pytest -p no:cacheprovider "$@" || rc=$?
+    python -m pytest -p no:cacheprovider --durations=10 "$@" || rc=$?
     if ((rc == 5)); then
         echo "(no tests collected in $*)"
         rc=0
