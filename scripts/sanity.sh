@@ -48,7 +48,16 @@ fi
 
 # 2. Copy tracked + untracked-not-ignored files.
 mkdir -p "$dest"
-git ls-files -z --cached --others --exclude-standard \
+list_files() {
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files -z --cached --others --exclude-standard
+    else  # an unpacked tarball: everything but local state
+        find . \( -path ./.git -o -path ./.venv -o -path ./.work -o -path ./.cache -o -path ./.ansible \
+            -o -path ./tests/output -o -name __pycache__ -o -name .pytest_cache -o -name .hypothesis \) -prune -o \
+            \( -type f -o -type l \) -printf '%P\0'
+    fi
+}
+list_files \
     | while IFS= read -r -d '' f; do [[ -e "$f" || -L "$f" ]] && printf '%s\0' "$f"; done \
     | tar --null -T - -cf - | tar -C "$dest" -xf -
 

@@ -409,18 +409,22 @@ class PocketBaseClient(object):
             time.sleep(self.login_retry_delay)
         return status, body  # pragma: no cover
 
-    def try_password(self, collection, identity, password):
+    def try_password(self, collection, identity, password, as_superuser=False):
         """Check a password without keeping the token: ``"ok"``, ``"mfa"`` (401 with mfaId) or ``"wrong"``.
 
         ``collection`` is an auth collection name; ``"_superusers"`` means the 0.22 admins API on 0.22.
-        Other failures raise PocketBaseError.
+        With ``as_superuser`` the probe carries this client's superuser session (logging in first
+        when needed), so PocketBase's rate limits, which exempt superuser requests, do not apply;
+        otherwise it is a guest request and HTTP 429 is retried like a login. Other failures raise
+        PocketBaseError.
         """
         if collection == "_superusers" and self.generation == "v022":
             path = "/api/admins/auth-with-password"
         else:
             path = "/api/collections/%s/auth-with-password" % quote(collection, safe="")
+        headers = self._auth_header() if as_superuser else None
         try:
-            status, body = self._post_login(path, identity, password)
+            status, body = self._post_login(path, identity, password, headers=headers)
         except PocketBaseError as err:
             raise _without(err, password)
         if status == 200 and isinstance(body, dict) and body.get("token"):

@@ -1034,9 +1034,15 @@ def _simplify(disjuncts):
     return live, False
 
 
+# An empty (or always-true) authRule is PocketBase's default: every account of the collection with
+# valid credentials may authenticate. It opens no records by itself, hence info; whether unverified
+# accounts should log in is the audit's PBG-AUT-002. An open manageRule lets whoever passes the
+# create/update rule also set `verified`, email and password without the old one: high.
 _SEV_PUBLIC = {"listRule": "high", "viewRule": "high", "createRule": "medium",
-               "updateRule": "critical", "deleteRule": "critical", "manageRule": "critical",
+               "updateRule": "critical", "deleteRule": "critical", "manageRule": "high",
                "authRule": "info"}
+# client_body_decides: on authRule it only means the restriction is ineffective (back to the default)
+_SEV_BODY = {"authRule": "low"}
 _SEV_AUTH_ONLY = {"listRule": "medium", "viewRule": "medium", "updateRule": "high",
                   "deleteRule": "high", "manageRule": "high"}
 _READ_ACTIONS = ("listRule", "viewRule")
@@ -1123,8 +1129,7 @@ def _analyse(node, action):
     live, tautology = _simplify(disjuncts)
     if tautology and not approximate:
         findings.append(RuleFinding(
-            "tautology", _SEV_PUBLIC.get(action, "high"),
-            "%s is always true: the action is public in effect" % action,
+            "tautology", _SEV_PUBLIC.get(action, "high"), _public_message(action, always_true=True),
             {"action": action, "expression": format_rule(node)}))
         return findings, True
     auth_only = []
@@ -1155,10 +1160,14 @@ def _analyse(node, action):
                 action, _VERB.get(action, "act on"), _text(auth_only[0])),
             {"action": action, "conditions": [_text(c) for c in auth_only[:5]]}))
     if body:
+        if action == "authRule":
+            message = ("authRule depends on client-provided request body values, so the client can "
+                       "satisfy it: it does not restrict which accounts may authenticate: %s" % _text(body[0]))
+        else:
+            message = ("%s grants access on client-provided request body values without an ownership "
+                       "or role check: %s" % (action, _text(body[0])))
         findings.append(RuleFinding(
-            "client_body_decides", "high",
-            "%s grants access on client-provided request body values without an ownership "
-            "or role check: %s" % (action, _text(body[0])),
+            "client_body_decides", _SEV_BODY.get(action, "high"), message,
             {"action": action, "conditions": [_text(c) for c in body[:5]]}))
     return findings, False
 
@@ -1217,10 +1226,7 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
         return [RuleFinding("parse_error", "high", "%s does not parse: %s" % (action, exc),
                             {"action": action, "message": exc.message, "position": exc.position})]
     if isinstance(node, Empty):
-        return [RuleFinding("public", _SEV_PUBLIC[action],
-                            "%s is empty: anyone, including anonymous clients, may %s" % (
-                                action, _PUBLIC_VERB[action]),
-                            {"action": action})]
+        return [RuleFinding("public", _SEV_PUBLIC[action], _public_message(action), {"action": action})]
     findings = _mismatches(parser.specials, generation, version) if parser.specials else []
     logic, _taut = _analyse(node, action)
     if logic:
@@ -1252,8 +1258,24 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
 
 _PUBLIC_VERB = {"listRule": "list the records", "viewRule": "view any record",
                 "createRule": "create records", "updateRule": "update any record",
-                "deleteRule": "delete any record", "authRule": "authenticate",
-                "manageRule": "manage other users' accounts"}
+                "deleteRule": "delete any record"}
+
+
+def _public_message(action, always_true=False):
+    """Message of a ``public`` (empty rule) or ``tautology`` (always true) finding."""
+    what = ("%s is always true, the same as an empty rule" % action if always_true
+            else "%s is empty" % action)
+    if action == "authRule":
+        return ("%s (PocketBase's default): every account of the collection with valid credentials may "
+                "authenticate, including unverified ones; it opens no records by itself (`verified = true` "
+                "limits logins to verified accounts)" % what)
+    if action == "manageRule":
+        return ("%s: every client that passes the create/update rule may also manage the auth records: "
+                "set `verified`, change email or password without the old one (null = superusers only)"
+                % what)
+    if always_true:
+        return "%s: anyone, including anonymous clients, may %s (public in effect)" % (what, _PUBLIC_VERB[action])
+    return "%s: anyone, including anonymous clients, may %s" % (what, _PUBLIC_VERB[action])
 
 
 def is_public_in_effect(expr):

@@ -32,6 +32,12 @@ description:
     this module (not in the role), so direct users of the module get the same protection. Other
     findings (C(collection_join), C(joined_collection_readable), C(identifier_generation_mismatch),
     C(parse_error)) are returned as warnings; the server stays the judge of syntax.
+  - C(authRule) findings never refuse. An empty (or always-true) C(authRule) is PocketBase's
+    default, every account of the collection with valid credentials may authenticate, including
+    unverified ones, and it opens no records; it is returned in RV(findings) with severity C(info).
+    An C(authRule) decided by request body values is a C(low) warning. Use
+    O(collections[].auth.only_verified) to require verified accounts. A C(null) C(manageRule)
+    (superusers only) is fine; an empty one is refused like any public rule.
   - Enforcement needs PocketBase 0.23 or newer; against 0.22 the module fails clearly (use
     M(pbguard.pocketbase.pocketbase_info) to read 0.22 servers).
   - Collections are not created or deleted by this module; a declared collection that does not
@@ -218,8 +224,9 @@ def argument_spec():
 def blocking(code, key):
     """Whether a finding refuses the rule without a public intent.
 
-    An empty authRule is PocketBase's default ("anyone with valid credentials may log in"): it opens
-    no data, so its findings are warnings; the auth options (only_verified, MFA) tighten it.
+    An empty authRule is PocketBase's default (every account with valid credentials may log in): it
+    opens no data, so its findings never refuse (the linter rates them info/low; low and above are
+    warnings); the auth options (only_verified, MFA) tighten it.
     """
     return code in BLOCKING_CODES and key != "authRule"
 

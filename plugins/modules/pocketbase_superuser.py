@@ -203,20 +203,9 @@ def jwt_claims(token):
 def password_logs_in(client, email, password):
     """True when email+password pass the first factor (200, or 401 with an mfaId when MFA is on).
 
-    The probe carries the superuser token, so rate limits (which exempt superusers) do not apply.
+    The probe carries the superuser session, so rate limits (which exempt superusers) do not apply.
     """
-    path = SU + "/auth-with-password"
-    # pylint: disable-next=protected-access
-    status, body, _h = client._raw("POST", path, body={"identity": email, "password": password},
-                                   headers=client._auth_header())
-    if status == 200:
-        return True
-    if status == 401 and isinstance(body, dict) and body.get("mfaId"):
-        return True
-    if status == 400:
-        return False
-    client._raise_for(status, body, "POST", path)  # pylint: disable=protected-access
-    return False
+    return client.try_password("_superusers", email, password, as_superuser=True) in ("ok", "mfa")
 
 
 def current_identity(module):

@@ -14,7 +14,7 @@ source "$here/../../scripts/env.sh"
 
 suite="${1:-bookworm}"
 force="${2:-}"
-image="localhost/pbguard-test:$suite"
+image="${PBGUARD_IMAGE_REPO:-localhost/pbguard-test}:$suite"
 
 packages="systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,curl,ca-certificates,caddy,nginx,sqlite3,procps,unzip,sudo,acl"
 # Bump recipe_rev when the steps below change in a way that needs a rebuild.
@@ -54,7 +54,7 @@ if [[ -z "$mirror" && -r /etc/apt/sources.list ]]; then
 fi
 mirror="${mirror:-http://deb.debian.org/debian}"
 
-scratch="$PBGUARD_CACHE/image-build/$suite"
+scratch="$PBGUARD_CACHE/image-build/$suite${PBGUARD_IMAGE_REPO:+-$(basename "$PBGUARD_IMAGE_REPO")}"
 rootfs="$scratch/rootfs"
 rm -rf "$scratch"
 mkdir -p "$scratch"

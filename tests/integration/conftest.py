@@ -12,6 +12,10 @@ Fixtures
 ``run_module``          ``run_module(module, check=False, diff=False, **args)`` runs
                         ``pbguard.pocketbase.<module>`` through ansible-playbook and returns the
                         parsed task result (no server needed, e.g. for unreachable URLs).
+``run_tasks``           ``run_tasks([srv.task(module, **args), task(module, **args), ...])`` runs several
+                        module calls in ONE playbook (in order) and returns their results: an
+                        ansible-playbook start costs seconds, so batch calls that need no check between.
+``pb_module_server_factory`` / ``pb_module_servers``  module-scoped servers shared by a test module.
 
 Every server gets a free 127.0.0.1 port, a fresh data dir and a first superuser created through
 the CLI before the first ``serve``; it is stopped when the test ends.
@@ -199,44 +203,49 @@ class ModuleResult(dict):
         return self.stdout + "\n" + self.stderr
 
 
-def run_ansible_module(module, check=False, diff=False, env=None, run_timeout=300, **args):
-    """Run ``pbguard.pocketbase.<module>`` in a one-task playbook; return the parsed result.
+def task(module, check=False, diff=False, env=None, **args):
+    """One module call for :func:`run_tasks` (``pbguard.pocketbase.<module>`` unless ``module`` has a dot)."""
+    return {"module": module, "check": bool(check), "diff": bool(diff), "env": dict(env or {}), "args": args}
 
-    Arguments go into the generated playbook (a 0600 temp file, never the command line), ``env`` is set as the task's
-    process environment (e.g. POCKETBASE_PASSWORD to exercise env fallbacks).
+
+def run_tasks(tasks, run_timeout=600):
+    """Run several module calls in ONE generated playbook and return one :class:`ModuleResult` each.
+
+    Starting ansible-playbook costs seconds; a test that only needs results batches its calls here.
+    The tasks run in order (a later task sees what an earlier one changed); every task has
+    ``ignore_errors`` so a failure is a result, not the end of the run. Each result's ``.raw`` is the
+    whole run's output (search it for secrets). Arguments go into a 0600 temp playbook, never the
+    command line; ``env`` is the task's process environment.
     """
-    fqcn = module if "." in module else "pbguard.pocketbase." + module
+    if not tasks:
+        return []
     work = tempfile.mkdtemp(prefix="pbguard-run-")
     try:
         result_file = os.path.join(work, "result.json")
-        playbook = [
-            {
-                "name": "pbguard test run",
-                "hosts": "localhost",
-                "gather_facts": False,
-                "tasks": [
-                    {
-                        "name": "run " + fqcn,
-                        fqcn: args,
-                        "check_mode": bool(check),
-                        "diff": bool(diff),
-                        "ignore_errors": True,
-                        "register": "pbguard_result",
-                        "environment": dict(env or {}),
-                    },
-                    {
-                        "name": "save the result",
-                        "ansible.builtin.copy": {
-                            "content": "{{ pbguard_result | to_json }}",
-                            "dest": result_file,
-                            "mode": "0600",
-                        },
-                        "check_mode": False,
-                        "diff": False,
-                    },
-                ],
-            }
-        ]
+        play_tasks = []
+        for index, item in enumerate(tasks):
+            module = item["module"]
+            fqcn = module if "." in module else "pbguard.pocketbase." + module
+            play_tasks.append({
+                "name": "run %d %s" % (index, fqcn),
+                fqcn: item.get("args") or {},
+                "check_mode": bool(item.get("check")),
+                "diff": bool(item.get("diff")),
+                "ignore_errors": True,
+                "register": "pbguard_result_%d" % index,
+                "environment": dict(item.get("env") or {}),
+            })
+        play_tasks.append({
+            "name": "save the results",
+            "ansible.builtin.copy": {
+                "content": "{{ [%s] | to_json }}" % ", ".join("pbguard_result_%d" % i for i in range(len(tasks))),
+                "dest": result_file,
+                "mode": "0600",
+            },
+            "check_mode": False,
+            "diff": False,
+        })
+        playbook = [{"name": "pbguard test run", "hosts": "localhost", "gather_facts": False, "tasks": play_tasks}]
         play_path = os.path.join(work, "play.yml")
         with open(os.open(play_path, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as fh:
             json.dump(playbook, fh)
@@ -253,17 +262,26 @@ def run_ansible_module(module, check=False, diff=False, env=None, run_timeout=30
         )
         try:
             with open(result_file, encoding="utf-8") as fh:
-                res = json.load(fh)
+                results = json.load(fh)
         except (OSError, ValueError) as exc:
             raise AssertionError(
                 "ansible run of %s produced no result (rc=%s): %s\nstdout:\n%s\nstderr:\n%s"
-                % (fqcn, proc.returncode, exc, proc.stdout[-4000:], proc.stderr[-4000:])
+                % (", ".join(t["module"] for t in tasks), proc.returncode, exc, proc.stdout[-4000:],
+                   proc.stderr[-4000:])
             ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result = ModuleResult(res)
-    result.stdout, result.stderr, result.rc = proc.stdout, proc.stderr, proc.returncode
-    return result
+    out = []
+    for res in results:
+        result = ModuleResult(res)
+        result.stdout, result.stderr, result.rc = proc.stdout, proc.stderr, proc.returncode
+        out.append(result)
+    return out
+
+
+def run_ansible_module(module, check=False, diff=False, env=None, run_timeout=300, **args):
+    """Run ``pbguard.pocketbase.<module>`` in a one-task playbook; return the parsed result."""
+    return run_tasks([task(module, check=check, diff=diff, env=env, **args)], run_timeout=run_timeout)[0]
 
 
 # --------------------------------------------------------------------------- servers
@@ -421,12 +439,16 @@ class PBServer:
     def connection_args(self):
         return {"url": self.url, "email": self.email, "password": self.password}
 
+    def task(self, module, check=False, diff=False, connection=True, env=None, **args):
+        """A :func:`run_tasks` item against this server (url/email/password unless ``connection=False``)."""
+        full = dict(self.connection_args()) if connection else {}
+        full.update(args)
+        return task(module, check=check, diff=diff, env=env, **full)
+
     def run_module(self, module, check=False, diff=False, connection=True, env=None, **args):
         """Run a module through Ansible, with this server's url/email/password unless overridden
         (``connection=False`` sends only ``args``)."""
-        full = dict(self.connection_args()) if connection else {}
-        full.update(args)
-        return run_ansible_module(module, check=check, diff=diff, env=env, **full)
+        return run_tasks([self.task(module, check=check, diff=diff, connection=connection, env=env, **args)])[0]
 
     def __repr__(self):
         return "PBServer(%s at %s)" % (self.version, self.url)
@@ -476,8 +498,7 @@ def pb_version(request):
     return request.param
 
 
-@pytest.fixture
-def pb_server_factory(tmp_path_factory):
+def _factory_fixture(tmp_path_factory):
     servers = []
     tmp_root = str(tmp_path_factory.mktemp("pbservers"))
 
@@ -492,6 +513,24 @@ def pb_server_factory(tmp_path_factory):
 
 
 @pytest.fixture
+def pb_server_factory(tmp_path_factory):
+    yield from _factory_fixture(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def pb_module_server_factory(tmp_path_factory):
+    """Like ``pb_server_factory``, but the servers live until the test module ends (shared by its tests)."""
+    yield from _factory_fixture(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def pb_module_servers(pb_module_server_factory):
+    """``{version: server}``: one shared server per tested version for a test module; tests that share
+    it must not conflict (create uniquely named collections/users instead of assuming a fresh server)."""
+    return dict((v, pb_module_server_factory(v)) for v in PB_VERSIONS)
+
+
+@pytest.fixture
 def pb_server(pb_version, pb_server_factory):
     return pb_server_factory(pb_version)
 
@@ -499,6 +538,12 @@ def pb_server(pb_version, pb_server_factory):
 @pytest.fixture
 def run_module():
     return run_ansible_module
+
+
+@pytest.fixture(name="run_tasks")
+def run_tasks_fixture():
+    """``run_tasks([srv.task(...), task(...)])``: several module calls in one ansible-playbook run."""
+    return run_tasks
 
 
 @pytest.fixture

@@ -22,6 +22,14 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, parse_cli_version)
 
 
+@pytest.fixture
+def pb_server(pb_version, pb_module_servers):
+    """One server per version shared by this module's tests: they only read, or write what no other
+    test looks at (a rejected PATCH, a user of its own); tests that change server-wide state (MFA,
+    superuserIPs, rate limits) start their own with ``pb_server_factory``."""
+    return pb_module_servers[pb_version]
+
+
 def client_for(srv, **kw):
     args = dict(email=srv.email, password=srv.password, timeout=5)
     args.update(kw)
@@ -208,6 +216,12 @@ def test_login_is_retried_when_rate_limited(pb_server_factory):
     assert cl.token
     statuses = [s for m, p, s in cl.calls if p.endswith("auth-with-password")]
     assert statuses[0] == 429 and statuses[-1] == 200, cl.calls
+    # a probe carrying the superuser session is exempt from rate limits: no 429 although the window
+    # is used up again by the login above
+    before = len(cl.calls)
+    assert cl.try_password("_superusers", srv.email, srv.password, as_superuser=True) == "ok"
+    assert cl.try_password("_superusers", srv.email, "Wr0ng-password-xyz", as_superuser=True) == "wrong"
+    assert [s for _m, _p, s in cl.calls[before:]] == [200, 400], cl.calls
 
 
 # ----------------------------------------------------------------------------- behind a blocking proxy

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import PB_VERSIONS, VENV_BIN, ansible_env, is_v022, pick_version  # pylint: disable=import-error
+from conftest import (  # pylint: disable=import-error
+    PB_VERSIONS, VENV_BIN, ansible_env, free_port, is_v022, pick_version, run_tasks, task)
 
 RESULT_KEYS = {"version", "generation", "health", "settings", "collections", "superusers", "superuser_auth",
                "auth_methods", "api_calls"}
@@ -33,8 +34,58 @@ def users_of(result):
     return [c for c in result["collections"] if c["name"] == "users"][0]
 
 
-def test_info_returns_normalized_data_in_check_mode(pb_server):
-    res = pb_server.run_module("pocketbase_info", check=True)
+WRONG_PW = "Wr0ng-Passw0rd-123"
+
+
+@pytest.fixture(scope="module")
+def info(pb_module_servers, pb_module_server_factory):
+    """Every pocketbase_info call of this module, in ONE playbook (the module only reads).
+
+    Servers: one per version (read-only calls), one per version with planted secrets, one 0.23+ server
+    with superuser MFA on. Returns ``{(case, version): ModuleResult}`` plus the servers.
+    """
+    servers = pb_module_servers
+    secret_servers = dict((v, pb_module_server_factory(v)) for v in PB_VERSIONS)
+    planted = dict((v, plant_secrets(srv, v.replace(".", ""))) for v, srv in secret_servers.items())
+    mfa_srv = pb_module_server_factory(pick_version("0.23.0"))
+    assert mfa_srv.api("PATCH", "/api/collections/_superusers",
+                       {"mfa": {"enabled": True}, "otp": {"enabled": True}}).status == 200
+    closed = "http://127.0.0.1:%d" % free_port()
+    cases = []
+    for version, srv in servers.items():
+        env = {"POCKETBASE_URL": srv.url, "POCKETBASE_EMAIL": srv.email, "POCKETBASE_PASSWORD": srv.password}
+        cases += [
+            (("check", version), srv.task("pocketbase_info", check=True)),
+            (("shape", version), srv.task("pocketbase_info", gather=["collections", "superusers", "health"])),
+            (("env", version), srv.task("pocketbase_info", connection=False, env=env, gather=["superusers"])),
+            (("public", version), srv.task("pocketbase_info", connection=False, url=srv.url,
+                                           gather=["version", "health", "auth_methods"])),
+            (("public_settings", version), srv.task("pocketbase_info", connection=False, url=srv.url,
+                                                    gather=["settings"])),
+            (("token", version), srv.task("pocketbase_info", connection=False, url=srv.url,
+                                          token=srv.superuser_token(), gather=["settings"])),
+            (("wrong_password", version), srv.task("pocketbase_info", password=WRONG_PW)),
+            (("secrets", version), secret_servers[version].task("pocketbase_info", diff=True)),
+        ]
+    cases.append((("unreachable", None), task("pocketbase_info", url=closed, email="admin@example.com",
+                                              password="Passw0rd-unused-1", timeout=2)))
+    for generation, forced in (("v022", "v023"), ("v023", "v022")):
+        versions = [v for v in PB_VERSIONS if is_v022(v) == (generation == "v022")]
+        if versions:
+            cases.append((("mismatch", generation), servers[versions[0]].task("pocketbase_info",
+                                                                            api_generation=forced)))
+    cases.append((("mfa", None), mfa_srv.task("pocketbase_info")))
+    cases.append((("mfa_public", None), mfa_srv.task("pocketbase_info", connection=False, url=mfa_srv.url,
+                                                     gather=["auth_methods"])))
+    results = run_tasks([t for _key, t in cases])
+    out = dict((key, res) for (key, _t), res in zip(cases, results))
+    out.update(servers=servers, secret_servers=secret_servers, planted=planted, closed=closed)
+    return out
+
+
+def test_info_returns_normalized_data_in_check_mode(info, pb_version):
+    pb_server = info["servers"][pb_version]
+    res = info["check", pb_version]
     assert not res.failed, res.raw[-3000:]
     assert res.changed is False
     assert RESULT_KEYS <= set(res)
@@ -52,11 +103,10 @@ def test_info_returns_normalized_data_in_check_mode(pb_server):
     assert pb_server.password not in res.raw
 
 
-def test_same_normalized_keys_on_every_version(pb_server_factory):
+def test_same_normalized_keys_on_every_version(info):
     shapes = {}
     for version in PB_VERSIONS:
-        res = pb_server_factory(version).run_module("pocketbase_info",
-                                                    gather=["collections", "superusers", "health"])
+        res = info["shape", version]
         assert not res.failed, res.msg
         users = users_of(res)
         shapes[version] = {"top": sorted(res), "users": shape(users), "superusers": shape(res["superusers"]),
@@ -66,10 +116,9 @@ def test_same_normalized_keys_on_every_version(pb_server_factory):
         assert shapes[version] == first, "normalized keys differ between %s and %s" % (PB_VERSIONS[0], version)
 
 
-def test_gather_limits_requests_and_env_fallbacks(pb_server):
-    env = {"POCKETBASE_URL": pb_server.url, "POCKETBASE_EMAIL": pb_server.email,
-           "POCKETBASE_PASSWORD": pb_server.password}
-    res = pb_server.run_module("pocketbase_info", connection=False, env=env, gather=["superusers"])
+def test_gather_limits_requests_and_env_fallbacks(info, pb_version):
+    pb_server = info["servers"][pb_version]
+    res = info["env", pb_version]
     assert not res.failed, res.msg
     assert res["superusers"][0]["email"] == pb_server.email
     assert res["settings"] is None and res["collections"] is None and res["version"] is None
@@ -77,19 +126,19 @@ def test_gather_limits_requests_and_env_fallbacks(pb_server):
     assert pb_server.password not in res.raw
 
 
-def test_public_sections_without_credentials(pb_server):
-    res = pb_server.run_module("pocketbase_info", connection=False, url=pb_server.url,
-                               gather=["version", "health", "auth_methods"])
+def test_public_sections_without_credentials(info, pb_version):
+    pb_server = info["servers"][pb_version]
+    res = info["public", pb_version]
     assert not res.failed, res.msg
     assert res["version"] == pb_server.version
     assert res["auth_methods"]["users"]["password"]["enabled"] is True
-    res = pb_server.run_module("pocketbase_info", connection=False, url=pb_server.url, gather=["settings"])
+    res = info["public_settings", pb_version]
     assert res.failed and "needs superuser credentials" in res.msg
 
 
-def test_token_option(pb_server):
-    res = pb_server.run_module("pocketbase_info", connection=False, url=pb_server.url,
-                               token=pb_server.superuser_token(), gather=["settings"])
+def test_token_option(info, pb_version):
+    pb_server = info["servers"][pb_version]
+    res = info["token", pb_version]
     assert not res.failed, res.msg
     assert isinstance(res["settings"], dict)
     assert pb_server.superuser_token() not in res.raw
@@ -97,18 +146,19 @@ def test_token_option(pb_server):
 
 # ----------------------------------------------------------------------------- clear failures
 
-def test_wrong_password_message(pb_server):
-    res = pb_server.run_module("pocketbase_info", password="Wr0ng-Passw0rd-123")
+def test_wrong_password_message(info, pb_version):
+    pb_server = info["servers"][pb_version]
+    res = info["wrong_password", pb_version]
     assert res.failed
     assert "Superuser login as %s" % pb_server.email in res.msg
     assert "wrong email or password" in res.msg and "Hint:" in res.msg
     assert res["error_kind"] == "auth_failed"
-    assert "Wr0ng-Passw0rd-123" not in res.raw
+    assert WRONG_PW not in res.raw
 
 
-def test_unreachable_url_message(run_module, closed_port_url):
-    res = run_module("pocketbase_info", url=closed_port_url, email="admin@example.com",
-                     password="Passw0rd-unused-1", timeout=2)
+def test_unreachable_url_message(info):
+    res = info["unreachable", None]
+    closed_port_url = info["closed"]
     assert res.failed
     assert "Cannot reach PocketBase at %s" % closed_port_url in res.msg
     assert "Connection refused" in res.msg and "pocketbase serve" in res.msg
@@ -119,26 +169,21 @@ def test_unreachable_url_message(run_module, closed_port_url):
     ("v022", "v023", "answers like PocketBase 0.22 or older"),
     ("v023", "v022", "answers like PocketBase 0.23+"),
 ])
-def test_generation_mismatch_message(pb_server_factory, generation, forced, expect):
-    versions = [v for v in PB_VERSIONS if is_v022(v) == (generation == "v022")]
-    if not versions:
+def test_generation_mismatch_message(info, generation, forced, expect):
+    if ("mismatch", generation) not in info:
         pytest.skip("no %s version in PBGUARD_PB_VERSIONS" % generation)
-    srv = pb_server_factory(versions[0])
-    res = srv.run_module("pocketbase_info", api_generation=forced)
+    res = info["mismatch", generation]
     assert res.failed
     assert "api_generation=%s was requested" % forced in res.msg and expect in res.msg
     assert res["error_kind"] == "version_mismatch"
 
 
-def test_mfa_required_message(pb_server_factory):
-    srv = pb_server_factory(pick_version("0.23.0"))
-    assert srv.api("PATCH", "/api/collections/_superusers",
-                   {"mfa": {"enabled": True}, "otp": {"enabled": True}}).status == 200
-    res = srv.run_module("pocketbase_info")
+def test_mfa_required_message(info):
+    res = info["mfa", None]
     assert res.failed and res["error_kind"] == "mfa_required"
     assert "multi-factor" in res.msg and "token" in res.msg
     # without logging in, the public view still shows superuser MFA/OTP
-    res = srv.run_module("pocketbase_info", connection=False, url=srv.url, gather=["auth_methods"])
+    res = info["mfa_public", None]
     assert res["auth_methods"]["_superusers"]["mfa"] == {"enabled": True}
     assert res["superuser_auth"] == {"password": True, "mfa": True, "otp": True}
 
@@ -173,9 +218,10 @@ def plant_secrets(srv, tag):
     return secrets
 
 
-def test_no_secret_value_in_module_output(pb_server):
-    secrets = plant_secrets(pb_server, pb_server.version.replace(".", ""))
-    res = pb_server.run_module("pocketbase_info", diff=True)
+def test_no_secret_value_in_module_output(info, pb_version):
+    pb_server = info["secret_servers"][pb_version]
+    secrets = info["planted"][pb_version]
+    res = info["secrets", pb_version]
     assert not res.failed, res.msg
     everything = json.dumps(dict(res)) + res.raw
     for name, value in sorted(secrets.items()):
@@ -196,9 +242,9 @@ def test_no_secret_value_in_module_output(pb_server):
     assert settings["smtp"]["username"] == "mailer"
 
 
-def test_adhoc_command_returns_normalized_data(pb_server_factory):
+def test_adhoc_command_returns_normalized_data(pb_module_servers):
     """The README/acceptance form: `ansible localhost -m pbguard.pocketbase.pocketbase_info -a url=...`."""
-    pb_server = pb_server_factory(pick_version())
+    pb_server = pb_module_servers[pick_version()]
     env = ansible_env({"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
                        "POCKETBASE_EMAIL": pb_server.email, "POCKETBASE_PASSWORD": pb_server.password})
     proc = subprocess.run(

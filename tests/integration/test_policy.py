@@ -16,18 +16,23 @@ ALICE = ("alice@example.com", "alice-pass-123")
 BOB = ("bob@example.com", "bob-pass-1234")
 
 
-def run_role(srv, role_vars, check=False, tags=None):
+def run_role(hosts, check=False, tags=None):
+    """Apply the role in one ansible-playbook run to one inventory host per server (run in parallel).
+
+    ``hosts``: ``{name: role vars}``. Returns ``({name: {"ok", "changed", "failures"}}, output)``.
+    """
     work = tempfile.mkdtemp(prefix="pbguard-policy-")
-    with open(os.path.join(work, "vars.json"), "w") as fh:
-        json.dump(role_vars, fh)
-    os.chmod(os.path.join(work, "vars.json"), 0o600)
-    play = [{"name": "policy", "hosts": "localhost", "gather_facts": False,
-             "vars_files": [os.path.join(work, "vars.json")],
+    inventory = {"all": {"hosts": dict(
+        (name, dict(role_vars, ansible_connection="local", ansible_python_interpreter=sys.executable))
+        for name, role_vars in hosts.items())}}
+    inv_path = os.path.join(work, "inventory.json")
+    with open(os.open(inv_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as fh:
+        json.dump(inventory, fh)
+    play = [{"name": "policy", "hosts": "all", "gather_facts": False,
              "roles": [{"role": "pbguard.pocketbase.pocketbase_policy"}]}]
     with open(os.path.join(work, "play.yml"), "w") as fh:
         json.dump(play, fh)
-    cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_connection=local",
-           "-e", "ansible_python_interpreter=" + sys.executable, os.path.join(work, "play.yml")]
+    cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inv_path, os.path.join(work, "play.yml")]
     if check:
         cmd += ["--check"]
     if tags:
@@ -35,9 +40,13 @@ def run_role(srv, role_vars, check=False, tags=None):
     proc = subprocess.run(cmd, env=ansible_env(), cwd=work, capture_output=True, text=True, timeout=600,
                           check=False)
     out = proc.stdout + proc.stderr
-    recap = re.search(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out, re.M)
-    assert recap, "no play recap (rc=%s): %s" % (proc.returncode, out[-4000:])
-    stats = {"ok": int(recap.group(1)), "changed": int(recap.group(2)), "failures": int(recap.group(4))}
+    stats = {}
+    for name in hosts:
+        recap = re.search(r"^%s\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
+                          % re.escape(name), out, re.M)
+        assert recap, "no play recap for %s (rc=%s): %s" % (name, proc.returncode, out[-4000:])
+        stats[name] = {"ok": int(recap.group(1)), "changed": int(recap.group(2)),
+                       "failures": int(recap.group(4))}
     return stats, out
 
 
@@ -87,69 +96,81 @@ def policy_vars(srv, token_dest):
     }
 
 
-@pytest.fixture(params=["0.30.4", "0.40.6"], ids=lambda v: "pb" + v)
-def srv(request, pb_server_factory):
-    return pb_server_factory(request.param)
+ENFORCE_VERSIONS = ["0.30.4", "0.40.6"]
 
 
-def test_policy_role_end_to_end(srv, tmp_path):
-    alice, prof = make_state(srv)
-    token_dest = str(tmp_path / "automation.token")
-    rv = policy_vars(srv, token_dest)
-    secrets = [srv.password, "ops-Password-99", "smtp-Policy-Secret-5", "gh-Policy-Secret-77"]
+@pytest.fixture
+def srvs(pb_server_factory):
+    """One fresh server per enforced version, each an inventory host of the same role run."""
+    return dict(("pb-" + v, pb_server_factory(v)) for v in ENFORCE_VERSIONS)
+
+
+def test_policy_role_end_to_end(srvs, tmp_path):
+    state = dict((name, make_state(srv)) for name, srv in srvs.items())
+    hosts = dict((name, policy_vars(srv, str(tmp_path / name / "automation.token"))) for name, srv in srvs.items())
+    secrets = ["ops-Password-99", "smtp-Policy-Secret-5", "gh-Policy-Secret-77"] + [s.password for s in srvs.values()]
 
     # before: an anonymous client lists profiles and bob can rewrite alice's profile
-    assert http("GET", srv.url + "/api/collections/profiles/records").json["totalItems"] == 1
-    assert srv.api("PATCH", "/api/collections/profiles/records/" + prof["id"], {"bio": "bob"},
-                   auth=("user",) + BOB).status == 200
+    for name, srv in srvs.items():
+        prof = state[name][1]
+        assert http("GET", srv.url + "/api/collections/profiles/records").json["totalItems"] == 1
+        assert srv.api("PATCH", "/api/collections/profiles/records/" + prof["id"], {"bio": "bob"},
+                       auth=("user",) + BOB).status == 200
 
-    stats, out = run_role(srv, rv, check=True)
-    assert stats["failures"] == 0 and stats["changed"] >= 4, out[-3000:]
-    assert srv.api("GET", "/api/collections/profiles").json["listRule"] == ""
-    assert not os.path.exists(token_dest)
+    stats, out = run_role(hosts, check=True)
+    for name, srv in srvs.items():
+        assert stats[name]["failures"] == 0 and stats[name]["changed"] >= 4, out[-3000:]
+        assert srv.api("GET", "/api/collections/profiles").json["listRule"] == ""
+        assert not os.path.exists(hosts[name]["pocketbase_policy_automation_token_dest"])
 
-    stats, out = run_role(srv, rv)
-    assert stats["failures"] == 0, out[-5000:]
-    assert stats["changed"] >= 5
+    stats, out = run_role(hosts)
     for secret in secrets:
         assert secret not in out
+    for name, srv in srvs.items():
+        prof = state[name][1]
+        assert stats[name]["failures"] == 0, out[-5000:]
+        assert stats[name]["changed"] >= 5
 
-    # after: MFA on, the password alone is not enough
-    resp = http("POST", srv.url + "/api/collections/_superusers/auth-with-password",
-                {"identity": srv.email, "password": srv.password})
-    assert resp.status == 401 and resp.json.get("mfaId")
-    # anonymous can no longer list profiles; bob cannot update alice's profile; alice can
-    guest = http("GET", srv.url + "/api/collections/profiles/records")
-    assert guest.status == 403 or guest.json["items"] == []
-    resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "bob again"},
-                {"Authorization": srv.user_token(*BOB)})
-    assert resp.status in (403, 404), resp
-    resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "mine"},
-                {"Authorization": srv.user_token(*ALICE)})
-    assert resp.status == 200
-    with open(token_dest) as fh:
-        token = fh.read().strip()
-    users = srv.api("GET", "/api/collections/users", auth=token).json
-    assert token not in out
-    assert users["authRule"] == "verified = true" and users["oauth2"]["providers"][0]["clientId"] == "gh-client"
-    # public posts stay readable by intent
-    assert http("GET", srv.url + "/api/collections/posts/records").status == 200
+        # after: MFA on, the password alone is not enough
+        resp = http("POST", srv.url + "/api/collections/_superusers/auth-with-password",
+                    {"identity": srv.email, "password": srv.password})
+        assert resp.status == 401 and resp.json.get("mfaId")
+        # anonymous can no longer list profiles; bob cannot update alice's profile; alice can
+        guest = http("GET", srv.url + "/api/collections/profiles/records")
+        assert guest.status == 403 or guest.json["items"] == []
+        resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "bob again"},
+                    {"Authorization": srv.user_token(*BOB)})
+        assert resp.status in (403, 404), resp
+        resp = http("PATCH", srv.url + "/api/collections/profiles/records/" + prof["id"], {"bio": "mine"},
+                    {"Authorization": srv.user_token(*ALICE)})
+        assert resp.status == 200
+        with open(hosts[name]["pocketbase_policy_automation_token_dest"]) as fh:
+            token = fh.read().strip()
+        users = srv.api("GET", "/api/collections/users", auth=token).json
+        assert token not in out
+        assert users["authRule"] == "verified = true" and users["oauth2"]["providers"][0]["clientId"] == "gh-client"
+        # public posts stay readable by intent
+        assert http("GET", srv.url + "/api/collections/posts/records").status == 200
 
     # second run: through the automation token, nothing changes
-    stats, out = run_role(srv, rv)
-    assert stats["failures"] == 0, out[-5000:]
-    assert stats["changed"] == 0, out[-5000:]
+    stats, out = run_role(hosts)
+    for name in srvs:
+        assert stats[name]["failures"] == 0, out[-5000:]
+        assert stats[name]["changed"] == 0, out[-5000:]
 
 
-def test_policy_refuses_public_rule_without_intent(srv, tmp_path):
-    make_state(srv)
-    rv = {"pocketbase_policy_url": srv.url, "pocketbase_policy_email": srv.email,
-          "pocketbase_policy_password": srv.password,
-          "pocketbase_policy_collections": [
-              {"name": "profiles", "ruleset": "user_owned", "owner_field": "user",
-               "rules": {"listRule": ""}}]}
-    stats, out = run_role(srv, rv, tags="rules")
-    assert stats["failures"] == 1
+def test_policy_refuses_public_rule_without_intent(srvs):
+    hosts = {}
+    for name, srv in srvs.items():
+        make_state(srv)
+        hosts[name] = {"pocketbase_policy_url": srv.url, "pocketbase_policy_email": srv.email,
+                       "pocketbase_policy_password": srv.password,
+                       "pocketbase_policy_collections": [
+                           {"name": "profiles", "ruleset": "user_owned", "owner_field": "user",
+                            "rules": {"listRule": ""}}]}
+    stats, out = run_role(hosts, tags="rules")
     assert "profiles" in out and "listRule" in out and "public: [listRule]" in out
-    assert srv.api("GET", "/api/collections/profiles").json["updateRule"] == ""
-    assert srv.password not in out
+    for name, srv in srvs.items():
+        assert stats[name]["failures"] == 1
+        assert srv.api("GET", "/api/collections/profiles").json["updateRule"] == ""
+        assert srv.password not in out

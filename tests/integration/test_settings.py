@@ -6,6 +6,8 @@ import sqlite3
 
 import pytest
 
+from conftest import run_tasks  # pylint: disable=import-error
+
 SMTP_SECRET = "smtp-Secret-do-not-leak-7c1f"
 
 RATE_RULES = [
@@ -25,9 +27,18 @@ DECLARED = {
 }
 
 
-@pytest.fixture(params=["0.30.4", "0.40.6"], ids=lambda v: "pb" + v)
-def srv(request, pb_server_factory):
-    return pb_server_factory(request.param)
+ENFORCE_VERSIONS = ["0.30.4", "0.40.6"]  # 0.30: no superuserIPs (0.38+); 0.40: the newest
+
+
+@pytest.fixture
+def srvs(pb_server_factory):
+    """One fresh server per enforced version; each step runs on all of them in ONE playbook."""
+    return [pb_server_factory(v) for v in ENFORCE_VERSIONS]
+
+
+def each(srvs, module, **kwargs):
+    """The same call against every server in one ansible-playbook run: [(srv, result), ...]."""
+    return list(zip(srvs, run_tasks([srv.task(module, **kwargs) for srv in srvs])))
 
 
 def settings(srv):
@@ -46,82 +57,99 @@ def stored_settings(srv):
     return json.loads(row[0])
 
 
-def test_settings_check_apply_idempotent(srv):
-    before = settings(srv)
-    res = srv.run_module("pocketbase_settings", check=True, diff=True, settings=DECLARED)
-    assert not res.failed and res.changed, res
-    assert res.diff["before"]["rateLimits"]["enabled"] is False
-    assert res.diff["after"]["trustedProxy"]["headers"] == ["X-Forwarded-For"]
-    assert "smtp" not in res.diff["after"] and "s3" not in res.diff["after"]
-    assert settings(srv) == before
+def test_settings_check_apply_idempotent(srvs):
+    before = dict((srv.version, settings(srv)) for srv in srvs)
+    for srv, res in each(srvs, "pocketbase_settings", check=True, diff=True, settings=DECLARED):
+        assert not res.failed and res.changed, res
+        assert res.diff["before"]["rateLimits"]["enabled"] is False
+        assert res.diff["after"]["trustedProxy"]["headers"] == ["X-Forwarded-For"]
+        assert "smtp" not in res.diff["after"] and "s3" not in res.diff["after"]
+        assert settings(srv) == before[srv.version]
 
-    res = srv.run_module("pocketbase_settings", diff=True, settings=DECLARED)
-    assert not res.failed and res.changed, res
-    assert "rateLimits.rules" in res["changed_keys"] and res["secrets_sent"] == []
-    now = settings(srv)
-    assert now["rateLimits"]["enabled"] is True
-    assert [r["label"] for r in now["rateLimits"]["rules"]] == [r["label"] for r in RATE_RULES]
-    assert now["trustedProxy"] == {"headers": ["X-Forwarded-For"], "useLeftmostIP": False}
-    assert now["logs"]["maxDays"] == 14 and now["backups"]["cronMaxKeep"] == 7
-    assert now["smtp"] == before["smtp"] and now["s3"] == before["s3"]
+    # apply, then the same declaration again (idempotent), in one playbook
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_settings", diff=True, settings=DECLARED)] * 2
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        res, again = results[2 * index], results[2 * index + 1]
+        assert not res.failed and res.changed, res
+        assert "rateLimits.rules" in res["changed_keys"] and res["secrets_sent"] == []
+        assert not again.failed and not again.changed, again
+        assert again["changed_keys"] == []
+        now = settings(srv)
+        assert now["rateLimits"]["enabled"] is True
+        assert [r["label"] for r in now["rateLimits"]["rules"]] == [r["label"] for r in RATE_RULES]
+        assert now["trustedProxy"] == {"headers": ["X-Forwarded-For"], "useLeftmostIP": False}
+        assert now["logs"]["maxDays"] == 14 and now["backups"]["cronMaxKeep"] == 7
+        assert now["smtp"] == before[srv.version]["smtp"] and now["s3"] == before[srv.version]["s3"]
 
-    res = srv.run_module("pocketbase_settings", diff=True, settings=DECLARED)
-    assert not res.failed and not res.changed, res
-    assert res["changed_keys"] == []
 
-
-def test_secret_write_only(srv):
+def test_secret_write_only(srvs):
     smtp = {"enabled": False, "host": "smtp.example.org", "port": 2525, "username": "pb"}
-    res = srv.run_module("pocketbase_settings", diff=True, settings={"smtp": smtp}, smtp_password=SMTP_SECRET)
-    assert not res.failed and res.changed, res
-    assert res["secrets_sent"] == ["smtp.password"]
-    assert res.diff["after"]["smtp"]["password"] == "********"
-    assert SMTP_SECRET not in res.raw
-    assert stored_settings(srv)["smtp"]["password"] == SMTP_SECRET
+    # set it, then declare another value: not re-sent (idempotent), the stored one stays
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_settings", diff=True, settings={"smtp": smtp}, smtp_password=SMTP_SECRET),
+                  srv.task("pocketbase_settings", settings={"smtp": smtp}, smtp_password="another-one")]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        res, again = results[2 * index], results[2 * index + 1]
+        assert not res.failed and res.changed, res
+        assert res["secrets_sent"] == ["smtp.password"]
+        assert res.diff["after"]["smtp"]["password"] == "********"
+        assert SMTP_SECRET not in res.raw
+        assert not again.failed and not again.changed and again["secrets_sent"] == [], again
+        assert stored_settings(srv)["smtp"]["password"] == SMTP_SECRET
 
-    # nothing else changed: the secret is not re-sent and the task is idempotent
-    res = srv.run_module("pocketbase_settings", settings={"smtp": smtp}, smtp_password="another-one")
-    assert not res.failed and not res.changed and res["secrets_sent"] == [], res
-    assert stored_settings(srv)["smtp"]["password"] == SMTP_SECRET
-
-    # always: rotates it (reported, never shown)
-    res = srv.run_module("pocketbase_settings", settings={"smtp": smtp}, smtp_password="rotated-secret-42",
-                         update_secrets="always")
-    assert res.changed and res["secrets_sent"] == ["smtp.password"]
-    assert "rotated-secret-42" not in res.raw
-    assert stored_settings(srv)["smtp"]["password"] == "rotated-secret-42"
-
-    # a change of another settings block never sends GET values back (no mask stored as a password)
-    res = srv.run_module("pocketbase_settings", settings={"logs": {"maxDays": 3}})
-    assert res.changed and res["secrets_sent"] == []
-    assert stored_settings(srv)["smtp"]["password"] == "rotated-secret-42"
-
-    res = srv.run_module("pocketbase_settings", settings={"smtp": {"password": "inline"}})
-    assert res.failed and "smtp_password" in res.msg and "inline" not in res.raw
-
-
-def test_validation_error_carries_pocketbase_message(srv):
-    before = settings(srv)
-    res = srv.run_module("pocketbase_settings", settings={"backups": {"cron": "not a cron"}, "logs": {"maxDays": 9}})
-    assert res.failed
-    assert "backups.cron" in res.msg, res.msg
-    assert settings(srv) == before
+    # always: rotates it (reported, never shown); then a change of another settings block never sends
+    # GET values back (no mask stored as a password); an inline secret is refused
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_settings", settings={"smtp": smtp}, smtp_password="rotated-secret-42",
+                           update_secrets="always"),
+                  srv.task("pocketbase_settings", settings={"logs": {"maxDays": 3}}),
+                  srv.task("pocketbase_settings", settings={"smtp": {"password": "inline"}})]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        rotate, other, inline = results[3 * index:3 * index + 3]
+        assert rotate.changed and rotate["secrets_sent"] == ["smtp.password"]
+        assert "rotated-secret-42" not in rotate.raw
+        assert other.changed and other["secrets_sent"] == []
+        assert stored_settings(srv)["smtp"]["password"] == "rotated-secret-42"
+        assert inline.failed and "smtp_password" in inline.msg and "inline" not in inline.raw
 
 
-def test_superuser_ips_version_and_lockout(srv):
-    if srv.version == "0.30.4":
-        res = srv.run_module("pocketbase_settings", settings={"superuserIPs": ["127.0.0.1"]})
-        assert res.failed and "superuserIPs" in res.msg and "0.38" in res.msg
-        return
-    res = srv.run_module("pocketbase_settings", settings={"superuserIPs": ["10.9.9.9"]})
-    assert res.failed and "lock" in res.msg and "127.0.0.1" in res.msg
-    assert settings(srv)["superuserIPs"] == []
-    res = srv.run_module("pocketbase_settings", settings={"superuserIPs": ["127.0.0.0/8", "::1"]})
-    assert not res.failed and res.changed, res
-    assert settings(srv)["superuserIPs"] == ["127.0.0.0/8", "::1"]
+def test_validation_error_and_superuser_ips(srvs):
+    """A rejected PATCH carries PocketBase's message and changes nothing; superuserIPs needs 0.38+ and
+    must keep the controller (loopback) in."""
+    before = dict((srv.version, settings(srv)) for srv in srvs)
+    tasks = []
+    for srv in srvs:
+        tasks.append(srv.task("pocketbase_settings",
+                              settings={"backups": {"cron": "not a cron"}, "logs": {"maxDays": 9}}))
+        if srv.version == "0.30.4":
+            tasks.append(srv.task("pocketbase_settings", settings={"superuserIPs": ["127.0.0.1"]}))
+        else:
+            tasks += [srv.task("pocketbase_settings", settings={"superuserIPs": ["10.9.9.9"]}),
+                      srv.task("pocketbase_settings", settings={"superuserIPs": ["127.0.0.0/8", "::1"]})]
+    results = iter(run_tasks(tasks))
+    for srv in srvs:
+        res = next(results)
+        assert res.failed
+        assert "backups.cron" in res.msg, res.msg
+        if srv.version == "0.30.4":
+            assert settings(srv) == before[srv.version]
+            res = next(results)
+            assert res.failed and "superuserIPs" in res.msg and "0.38" in res.msg
+            continue
+        lockout, allowed = next(results), next(results)
+        assert lockout.failed and "lock" in lockout.msg and "127.0.0.1" in lockout.msg
+        assert not allowed.failed and allowed.changed, allowed
+        now = settings(srv)
+        assert now["superuserIPs"] == ["127.0.0.0/8", "::1"]
+        now["superuserIPs"] = []
+        assert now == before[srv.version]  # the failed calls changed nothing
 
 
-def test_v022_fails_clearly(pb_server_factory):
-    srv = pb_server_factory("0.22.27")
-    res = srv.run_module("pocketbase_settings", settings={"logs": {"maxDays": 3}})
-    assert res.failed and "0.23" in res.msg
+# 0.22 refusal: tests/integration/test_collection.py::test_v022_fails_clearly (all enforcing modules, one run)

@@ -5,15 +5,24 @@ import stat
 
 import pytest
 
-from conftest import http
+from conftest import http, run_tasks  # pylint: disable=import-error
 
 ALICE_PW = "alice-Initial-pw-1"
 BOB_PW = "bob-Initial-pw-22"
 
 
-@pytest.fixture(params=["0.30.4", "0.40.6"], ids=lambda v: "pb" + v)
-def srv(request, pb_server_factory):
-    return pb_server_factory(request.param)
+ENFORCE_VERSIONS = ["0.30.4", "0.40.6"]
+
+
+@pytest.fixture
+def srvs(pb_server_factory):
+    """One fresh server per enforced version; each step runs on all of them in ONE playbook."""
+    return [pb_server_factory(v) for v in ENFORCE_VERSIONS]
+
+
+def each(srvs, module, **kwargs):
+    """The same call against every server in one ansible-playbook run: [(srv, result), ...]."""
+    return list(zip(srvs, run_tasks([srv.task(module, **kwargs) for srv in srvs])))
 
 
 def emails(srv):
@@ -27,101 +36,143 @@ def login(srv, email, password):
                 {"identity": email, "password": password})
 
 
-def test_create_idempotent_exclusive(srv):
-    declared = [{"email": srv.email, "password": srv.password},
+def test_create_idempotent_exclusive(srvs):
+    def declared(srv):
+        return [{"email": srv.email, "password": srv.password},
                 {"email": "alice@example.com", "password": ALICE_PW}]
-    res = srv.run_module("pocketbase_superuser", check=True, diff=True, superusers=declared)
-    assert not res.failed and res.changed, res
-    assert res["superusers"]["created"] == ["alice@example.com"]
-    assert emails(srv) == [srv.email]
 
-    res = srv.run_module("pocketbase_superuser", diff=True, superusers=declared)
-    assert not res.failed and res.changed, res
-    assert res.diff["after"]["superusers"] == sorted([srv.email, "alice@example.com"])
-    assert login(srv, "alice@example.com", ALICE_PW).status == 200
-    assert ALICE_PW not in res.raw and srv.password not in res.raw
+    results = run_tasks([srv.task("pocketbase_superuser", check=True, diff=True, superusers=declared(srv))
+                         for srv in srvs])
+    for srv, res in zip(srvs, results):
+        assert not res.failed and res.changed, res
+        assert res["superusers"]["created"] == ["alice@example.com"]
+        assert emails(srv) == [srv.email]
 
-    res = srv.run_module("pocketbase_superuser", superusers=declared)
-    assert not res.failed and not res.changed, res
+    # apply, then again (idempotent)
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_superuser", diff=True, superusers=declared(srv)),
+                  srv.task("pocketbase_superuser", superusers=declared(srv))]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        res, again = results[2 * index:2 * index + 2]
+        assert not res.failed and res.changed, res
+        assert res.diff["after"]["superusers"] == sorted([srv.email, "alice@example.com"])
+        assert ALICE_PW not in res.raw and srv.password not in res.raw
+        assert not again.failed and not again.changed, again
+        assert login(srv, "alice@example.com", ALICE_PW).status == 200
 
     # an intruder appears; exclusive check mode reports it, the real run removes it
-    srv.api("POST", "/api/collections/_superusers/records",
-            {"email": "intruder@example.com", "password": "intruder-pw-1", "passwordConfirm": "intruder-pw-1"})
-    res = srv.run_module("pocketbase_superuser", check=True, superusers=declared, exclusive=True)
-    assert res.changed and res["superusers"]["removed"] == ["intruder@example.com"]
-    assert "intruder@example.com" in emails(srv)
-    res = srv.run_module("pocketbase_superuser", superusers=declared, exclusive=True)
-    assert not res.failed and res.changed, res
-    assert emails(srv) == sorted([srv.email, "alice@example.com"])
+    for srv in srvs:
+        srv.api("POST", "/api/collections/_superusers/records",
+                {"email": "intruder@example.com", "password": "intruder-pw-1", "passwordConfirm": "intruder-pw-1"})
+    results = run_tasks([srv.task("pocketbase_superuser", check=True, superusers=declared(srv), exclusive=True)
+                         for srv in srvs])
+    for srv, res in zip(srvs, results):
+        assert res.changed and res["superusers"]["removed"] == ["intruder@example.com"]
+        assert "intruder@example.com" in emails(srv)
+    # exclusive removes it; then alice absent
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_superuser", superusers=declared(srv), exclusive=True),
+                  srv.task("pocketbase_superuser", superusers=[{"email": "alice@example.com", "state": "absent"}])]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        res, absent = results[2 * index:2 * index + 2]
+        assert not res.failed and res.changed and res["superusers"]["removed"] == ["intruder@example.com"], res
+        assert absent.changed and absent["superusers"]["removed"] == ["alice@example.com"], absent
+        assert emails(srv) == [srv.email]
 
-    # absent
-    res = srv.run_module("pocketbase_superuser",
-                         superusers=[{"email": "alice@example.com", "state": "absent"}])
-    assert res.changed and emails(srv) == [srv.email]
+
+def test_refuses_to_delete_itself(srvs):
+    for srv, res in each(srvs, "pocketbase_superuser", superusers=[{"email": "other@example.com",
+                                                                    "password": "other-pw-123"}], exclusive=True):
+        assert res.failed and "authenticated as" in res.msg
+        assert emails(srv) == [srv.email]
 
 
-def test_refuses_to_delete_itself(srv):
-    res = srv.run_module("pocketbase_superuser", superusers=[{"email": "other@example.com",
-                                                              "password": "other-pw-123"}], exclusive=True)
-    assert res.failed and "authenticated as" in res.msg
-    assert emails(srv) == [srv.email]
-
-
-def test_update_password_always(srv):
+def test_update_password_always(srvs):
     declared = [{"email": "bob@example.com", "password": BOB_PW}]
-    assert srv.run_module("pocketbase_superuser", superusers=declared).changed
-    # on_create: a new password is not applied
-    declared[0]["password"] = "bob-Second-pw-33"
-    res = srv.run_module("pocketbase_superuser", superusers=declared)
-    assert not res.changed and login(srv, "bob@example.com", BOB_PW).status == 200
-    # always: applied once, then idempotent (the login test passes)
-    res = srv.run_module("pocketbase_superuser", diff=True, superusers=declared, update_password="always")
-    assert res.changed and res["superusers"]["password_updated"] == ["bob@example.com"], res
-    assert "bob-Second-pw-33" not in res.raw and BOB_PW not in res.raw
-    assert login(srv, "bob@example.com", "bob-Second-pw-33").status == 200
-    res = srv.run_module("pocketbase_superuser", superusers=declared, update_password="always")
-    assert not res.failed and not res.changed, res
+    second = [{"email": "bob@example.com", "password": "bob-Second-pw-33"}]
+    # create; on_create: a new password is not applied
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_superuser", superusers=declared),
+                  srv.task("pocketbase_superuser", superusers=second)]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        created, on_create = results[2 * index:2 * index + 2]
+        assert created.changed, created
+        assert not on_create.changed and login(srv, "bob@example.com", BOB_PW).status == 200
+    # always: applied once, then idempotent (the login test passes). Logins are rate limited here to
+    # 2 per minute: each run's own login fits, the password probes carry the superuser session (exempt
+    # from rate limits), so a probe sent as a guest would make the second run fail with HTTP 429
+    for srv in srvs:
+        rules = [{"label": "*:auth", "audience": "", "duration": 60, "maxRequests": 2}]
+        assert srv.api("PATCH", "/api/settings", {"rateLimits": {"enabled": True, "rules": rules,
+                                                                 "excludedIPs": []}}).status == 200
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_superuser", diff=True, superusers=second, update_password="always"),
+                  srv.task("pocketbase_superuser", superusers=second, update_password="always")]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        res, again = results[2 * index:2 * index + 2]
+        assert res.changed and res["superusers"]["password_updated"] == ["bob@example.com"], res
+        assert "bob-Second-pw-33" not in res.raw and BOB_PW not in res.raw
+        assert not again.failed and not again.changed, again
+        srv.api("PATCH", "/api/settings", {"rateLimits": {"enabled": False}})
+        assert login(srv, "bob@example.com", "bob-Second-pw-33").status == 200
 
 
-def test_mfa_with_automation_token(srv, tmp_path):
-    dest = str(tmp_path / "pb" / "automation.token")
-    res = srv.run_module("pocketbase_superuser", mfa=True)
-    assert res.failed and "automation_token_dest" in res.msg
+def test_mfa_with_automation_token(srvs, tmp_path):
+    def dest(srv):
+        return str(tmp_path / srv.version / "automation.token")
 
-    res = srv.run_module("pocketbase_superuser", check=True, mfa=True, automation_token_dest=dest,
-                         automation_token_duration=900)
-    assert res.changed and res["automation_token"]["minted"] and not os.path.exists(dest)
-    assert login(srv, srv.email, srv.password).status == 200
+    tasks = []
+    for srv in srvs:
+        tasks += [srv.task("pocketbase_superuser", mfa=True),
+                  srv.task("pocketbase_superuser", check=True, mfa=True, automation_token_dest=dest(srv),
+                           automation_token_duration=900)]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        refused, check = results[2 * index:2 * index + 2]
+        assert refused.failed and "automation_token_dest" in refused.msg
+        assert check.changed and check["automation_token"]["minted"] and not os.path.exists(dest(srv))
+        assert login(srv, srv.email, srv.password).status == 200
 
-    res = srv.run_module("pocketbase_superuser", diff=True, mfa=True, automation_token_dest=dest,
-                         automation_token_duration=900)
-    assert not res.failed and res.changed, res
-    assert res.diff["after"]["mfa"] == {"mfa": True, "otp": True}
-    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
-    with open(dest) as fh:
-        token = fh.read().strip()
-    assert token and token not in res.raw
+    results = run_tasks([srv.task("pocketbase_superuser", diff=True, mfa=True, automation_token_dest=dest(srv),
+                                  automation_token_duration=900) for srv in srvs])
+    tokens = {}
+    for srv, res in zip(srvs, results):
+        assert not res.failed and res.changed, res
+        assert res.diff["after"]["mfa"] == {"mfa": True, "otp": True}
+        assert stat.S_IMODE(os.stat(dest(srv)).st_mode) == 0o600
+        with open(dest(srv)) as fh:
+            token = fh.read().strip()
+        assert token and token not in res.raw
+        tokens[srv.version] = token
+        # the password alone no longer logs in: MFA asks for a second factor
+        resp = login(srv, srv.email, srv.password)
+        assert resp.status == 401 and resp.json.get("mfaId"), resp
 
-    # the password alone no longer logs in: MFA asks for a second factor
-    resp = login(srv, srv.email, srv.password)
-    assert resp.status == 401 and resp.json.get("mfaId"), resp
-    res = srv.run_module("pocketbase_settings", settings={"logs": {"maxDays": 4}})
-    assert res.failed and res.get("error_kind") == "mfa_required", res
+    # a password connection now fails clearly; the automation path keeps working without a human
+    tasks = []
+    for srv in srvs:
+        token = tokens[srv.version]
+        tasks += [srv.task("pocketbase_settings", settings={"logs": {"maxDays": 4}}),
+                  srv.task("pocketbase_settings", connection=False, url=srv.url, token=token,
+                           settings={"logs": {"maxDays": 4}}),
+                  srv.task("pocketbase_superuser", connection=False, url=srv.url, token=token, mfa=True,
+                           automation_token_dest=dest(srv), automation_token_email=srv.email,
+                           automation_token_duration=900, superusers=[{"email": srv.email}])]
+    results = run_tasks(tasks)
+    for index, srv in enumerate(srvs):
+        password_conn, settings_by_token, superuser_by_token = results[3 * index:3 * index + 3]
+        assert password_conn.failed and password_conn.get("error_kind") == "mfa_required", password_conn
+        assert not settings_by_token.failed and settings_by_token.changed, settings_by_token
+        assert not superuser_by_token.failed and not superuser_by_token.changed, superuser_by_token
+        assert tokens[srv.version] not in superuser_by_token.raw
 
-    # the automation path keeps working without a human
-    res = srv.run_module("pocketbase_settings", connection=False, url=srv.url, token=token,
-                         settings={"logs": {"maxDays": 4}})
-    assert not res.failed and res.changed, res
-    assert token not in res.raw
-    res = srv.run_module("pocketbase_superuser", connection=False, url=srv.url, token=token, mfa=True,
-                         automation_token_dest=dest, automation_token_email=srv.email,
-                         automation_token_duration=900,
-                         superusers=[{"email": srv.email}])
-    assert not res.failed and not res.changed, res
-    assert token not in res.raw
 
-
-def test_v022_fails_clearly(pb_server_factory):
-    srv = pb_server_factory("0.22.27")
-    res = srv.run_module("pocketbase_superuser", superusers=[{"email": "a@example.com", "password": "a-pw-12345"}])
-    assert res.failed and "0.23" in res.msg
+# 0.22 refusal: tests/integration/test_collection.py::test_v022_fails_clearly (all enforcing modules, one run)

@@ -62,6 +62,17 @@ def load_corpus():
     return cases
 
 
+def _split_expected(expected):
+    """``["public:info", "collection_join"]`` -> (codes, {code: severity}) (severity optional)."""
+    codes, severities = [], {}
+    for item in expected:
+        code, _sep, severity = item.partition(":")
+        codes.append(code)
+        if severity:
+            severities[code] = severity
+    return sorted(set(codes)), severities
+
+
 CORPUS = load_corpus()
 
 
@@ -73,9 +84,13 @@ def test_corpus_size():
 
 @pytest.mark.parametrize("rule, action, generation, collections, expected", CORPUS)
 def test_corpus(rule, action, generation, collections, expected):
+    expected, severities = _split_expected(expected)
     findings = R.lint_rule(rule, action, generation=generation, collections=collections)
     codes = sorted(set(f.code for f in findings))
     assert codes == expected, [tuple(f) for f in findings]
+    for f in findings:
+        if f.code in severities:
+            assert f.severity == severities[f.code], tuple(f)
     for f in findings:
         assert f.code in R.FINDING_CODES
         assert f.severity in ("critical", "high", "medium", "low", "info")
@@ -289,6 +304,10 @@ def test_severities():
     assert sev("", "listRule") == [("public", "high")]
     assert sev("", "createRule") == [("public", "medium")]
     assert sev("", "authRule") == [("public", "info")]
+    assert sev("", "manageRule") == [("public", "high")]
+    assert sev(None, "manageRule") == [] and sev(None, "authRule") == []
+    assert sev("@request.body.token = 'x'", "authRule") == [("client_body_decides", "low")]
+    assert sev("@request.body.token = 'x'", "updateRule") == [("client_body_decides", "high")]
     assert sev("@request.auth.id != ''", "deleteRule") == [("auth_only_no_ownership", "high")]
     assert sev("@request.auth.id != ''", "listRule") == [("auth_only_no_ownership", "medium")]
     assert sev("@collection.x.a = 1", "listRule") == [("collection_join", "info")]

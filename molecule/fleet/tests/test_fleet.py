@@ -1,8 +1,11 @@
 """Every fleet host ends hardened: 0.40.6 on loopback behind Caddy (testinfra, podman backend)."""
 
+import os
+
 import pytest
 
-HOSTS = ["pbg-e2e-fleet-fresh", "pbg-e2e-fleet-vuln", "pbg-e2e-fleet-hard", "pbg-e2e-fleet-old"]
+SUFFIX = os.environ.get("PBG_E2E_SUFFIX", "")
+HOSTS = ["pbg-e2e-fleet-%s%s" % (h, SUFFIX) for h in ("fresh", "vuln", "hard", "old")]
 
 
 @pytest.mark.parametrize("name", HOSTS)

@@ -26,6 +26,16 @@ def test_running_version_is_0_40_6_after_rollback(host):
     assert host.check_output("/opt/pocketbase/current/pocketbase --version") == "pocketbase version 0.40.6"
 
 
+def test_installed_from_release_archive_and_checksums(host):
+    record = json.loads(host.file("/opt/pocketbase/versions/0.40.6/pocketbase.verified.json").content_string)
+    assert record["source"] == "release"
+    actual = host.check_output("sha256sum /opt/pocketbase/versions/0.40.6/pocketbase").split()[0]
+    assert record["sha256"] == actual
+    zip_sha = host.check_output("sha256sum /srv/pbg-mirror/v0.40.6/pocketbase_0.40.6_linux_amd64.zip").split()[0]
+    assert zip_sha in host.file("/srv/pbg-mirror/v0.40.6/checksums.txt").content_string
+    assert zip_sha != actual  # the archive was verified, then the binary extracted from it
+
+
 def test_health_200_on_loopback(host):
     for _ in range(30):
         res = host.run(f"curl -sS http://127.0.0.1:{PORT}/api/health")
