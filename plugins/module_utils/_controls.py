@@ -285,23 +285,177 @@ def _is_loopback_addr(addr):
     return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
 
 
+SUPERUSERS_COLLECTION_ID = "pbc_3142635823"
+_COMMENT_RE = re.compile(r"(?m)(^|[ \t])#.*$")
+_RESTRICT_BODY_RE = re.compile(r"(\bdeny\s+all\b|\ballow\s+\S|\bauth_basic\s+(?!off\b)\S|\bauth_request\s|\breturn\s+40[134]\b"
+                               r"|\bremote_ip\b|\bclient_ip\b|\bbasic_?auth\b|\bforward_auth\b)")
+
+
 def _proxy_text(ctx):
+    """{path: config text without comments}; raises Unavailable when no proxy configuration was read."""
     h = ctx.host_facts()
     configs = h.get("proxy_configs") or {}
     if not configs:
         raise Unavailable("no reverse proxy configuration found (looked at %s)"
                           % ", ".join(h.get("proxy_config_paths") or []))
-    return configs
+    return dict((p, _COMMENT_RE.sub(r"\1", text or "")) for p, text in configs.items())
+
+
+def _is_nginx(text):
+    return bool(re.search(r"\bserver\s*\{|\blocation\s|\bproxy_pass\s|\bhttp\s*\{", text))
+
+
+def _block_after(text, start):
+    """Body of the brace block whose ``{`` is at or after ``start`` (nested blocks kept)."""
+    i = text.find("{", start)
+    if i < 0:
+        return ""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1:j]
+    return text[i + 1:]
+
+
+def _safe_re(pattern, flags=0):
+    try:
+        return re.compile(pattern, flags)
+    except re.error:
+        return None
+
+
+def _caddy_glob_re(glob):
+    """Caddy ``path`` matcher: case-insensitive on the decoded path (patterns with %xx escapes compare the
+    escaped path case-sensitively before Caddy 2.11.1: treated as case-sensitive here)."""
+    glob = glob.strip("\"'")
+    if not glob.startswith(("/", "*")):
+        return None
+    parts = glob.split("*")
+    body = ""
+    for i, part in enumerate(parts):
+        if i:
+            edge = (i == 1 and glob.startswith("*")) or (i == len(parts) - 1 and glob.endswith("*"))
+            body += ".*" if edge else "[^/]*"
+        body += re.escape(part)
+    return _safe_re("^%s$" % body, 0 if "%" in glob else re.I)
+
+
+def _caddy_guards(text):
+    """Path patterns of a Caddyfile that refuse or authenticate requests: named matchers (typically
+    ``path ...`` plus ``not remote_ip ...``) used by ``respond ... 40x``, ``abort``, ``error`` or basic/forward
+    auth, plus inline path matchers of those directives."""
+    matchers = {}
+    for m in re.finditer(r"(?m)^[ \t]*(@[\w.-]+)[ \t]*(\{|[^\n]*)$", text):
+        name, rest = m.group(1), m.group(2)
+        body = _block_after(text, m.start(2)) if rest.strip() == "{" else rest
+        pats = []
+        for pm in re.finditer(r"(?m)(?:^|[ \t])path[ \t]+([^\n{}]+)$", body):
+            pats.extend(p for p in (_caddy_glob_re(g) for g in pm.group(1).split()) if p is not None)
+        for pm in re.finditer(r"(?m)(?:^|[ \t])path_regexp[ \t]+(\S+)(?:[ \t]+(\S+))?[ \t]*$", body):
+            p = _safe_re(pm.group(2) or pm.group(1))
+            if p is not None:
+                pats.append(p)
+        matchers.setdefault(name, {"patterns": []})
+        matchers[name]["patterns"].extend(pats)
+    guards = []
+    for name, info in matchers.items():
+        n = re.escape(name)
+        used = re.search(r"(respond[ \t]+%s\b[^\n]*\b40[134]\b|abort[ \t]+%s\b|error[ \t]+%s\b|"
+                         r"basic_?auth[ \t]+%s\b|forward_auth[ \t]+%s\b)" % (n, n, n, n, n), text)
+        if used:
+            guards.extend(info["patterns"])
+    for m in re.finditer(r"(?m)^[ \t]*(?:respond|abort|error|basic_?auth|forward_auth)[ \t]+(/\S*)", text):
+        p = _caddy_glob_re(m.group(1))
+        if p is not None:
+            guards.append(p)
+    return guards
+
+
+def _nginx_guards(text):
+    """Path patterns of an nginx config that refuse or authenticate requests: restricting locations, and
+    ``map $uri`` entries whose result (directly or through another map) decides an ``if (...) { return 40x; }``."""
+    guards = []
+    for m in re.finditer(r"\blocation\s+(=|\^~|~\*|~)?\s*(\"[^\"]+\"|[^\s{]+)\s*\{", text):
+        mod, pat = m.group(1) or "", m.group(2).strip("\"")
+        if not _RESTRICT_BODY_RE.search(_block_after(text, m.end() - 1)):
+            continue
+        if mod in ("~", "~*"):
+            p = _safe_re(pat, re.I if mod == "~*" else 0)
+        elif mod == "=":
+            p = _safe_re("^%s$" % re.escape(pat))
+        else:
+            p = _safe_re("^%s" % re.escape(pat))
+        if p is not None:
+            guards.append(p)
+    maps = {}
+    for m in re.finditer(r"\bmap\s+(\"[^\"]*\"|\S+)\s+\$(\w+)\s*\{", text):
+        entries = []
+        for em in re.finditer(r"(?m)^\s*(\"[^\"]*\"|\S+)\s+\S+\s*;", _block_after(text, m.end() - 1)):
+            key = em.group(1).strip("\"")
+            if key.startswith("~*"):
+                entries.append(_safe_re(key[2:], re.I))
+            elif key.startswith("~"):
+                entries.append(_safe_re(key[1:]))
+            elif key not in ("default", "hostnames", "volatile") and key.startswith("/"):
+                entries.append(_safe_re("^%s$" % re.escape(key)))
+        maps[m.group(2)] = {"source": m.group(1).strip("\""), "entries": [e for e in entries if e is not None]}
+    for m in re.finditer(r"\bif\s*\(([^\n]*)\)\s*\{([^}]*)\}", text):
+        cond, body = m.group(1), m.group(2)
+        if not re.search(r"\breturn\s+40[134]\b|\bdeny\b", body):
+            continue
+        cm = re.match(r"\s*\$(?:uri|request_uri|document_uri)\s+(~\*?)\s*\"?([^\"]+?)\"?\s*$", cond)
+        if cm:
+            p = _safe_re(cm.group(2), re.I if cm.group(1) == "~*" else 0)
+            if p is not None:
+                guards.append(p)
+            continue
+        seen = set()
+        todo = re.findall(r"\$(\w+)", cond)
+        while todo:
+            var = todo.pop()
+            if var in seen or var not in maps:
+                continue
+            seen.add(var)
+            if re.search(r"\$(uri|document_uri|request_uri)\b", maps[var]["source"]):
+                guards.extend(maps[var]["entries"])
+            todo.extend(re.findall(r"\$(\w+)", maps[var]["source"]))
+    return guards
+
+
+def _proxy_guards(configs):
+    """[(path, compiled pattern)] over every proxy configuration file."""
+    out = []
+    for path, text in sorted(configs.items()):
+        for p in (_nginx_guards(text) if _is_nginx(text) else _caddy_guards(text)):
+            out.append((path, p))
+    return out
+
+
+def _guarded(guards, request_path):
+    """The first config path with a guard covering ``request_path`` (decoded, normalized), else None."""
+    for path, pattern in guards:
+        if pattern.search(request_path):
+            return path
+    return None
 
 
 def check_net_proxy(ctx):
     configs = _proxy_text(ctx)
     port = str(ctx.params.get("port") or 8090)
-    hits = [p for p, text in configs.items()
-            if re.search(r"(127\.0\.0\.1|localhost|\[::1\]):%s\b" % re.escape(port), text)]
+    hits = _forwarding_configs(ctx, configs)
     if hits:
         return [ok("proxy:" + hits[0], "reverse proxy forwards to the loopback PocketBase port %s" % port)]
     return [bad("proxy", "no proxy configuration forwards to 127.0.0.1:%s" % port)]
+
+
+def _forwarding_configs(ctx, configs):
+    port = str(ctx.params.get("port") or 8090)
+    return sorted(p for p, text in configs.items()
+                  if re.search(r"(127\.0\.0\.1|localhost|\[::1\]):%s\b" % re.escape(port), text))
 
 
 def check_net_tls(ctx):
@@ -316,25 +470,37 @@ def check_net_tls(ctx):
 
 
 def check_net_admin_proxy(ctx):
-    configs = _proxy_text(ctx)
-    for path, text in configs.items():
-        caddy_guard = re.search(r"/_/\*?[^\n]*\n?[^}]*?(remote_ip|client_ip|basic_?auth|forward_auth)", text)
-        nginx_guard = re.search(r"location\s+[~^=\s]*/_/?[^{]*\{[^}]*(allow\s|deny\s+all|auth_basic|auth_request)",
-                                text)
-        if caddy_guard or nginx_guard:
-            return [ok("proxy:" + path, "the admin UI /_/ is restricted at the proxy")]
+    guards = _proxy_guards(_proxy_text(ctx))
+    hit = _guarded(guards, "/_/")
+    if hit:
+        return [ok("proxy:" + hit, "the admin UI /_/ is restricted at the proxy")]
     return [bad("proxy", "no IP allowlist or extra authentication for /_/ in the proxy configuration")]
 
 
+def superuser_api_paths(generation):
+    """Request paths (decoded) that reach the superuser login. PocketBase 0.23+ resolves a collection by
+    name case-insensitively and by id: /api/collections/_SUPERUSERS/... and /api/collections/pbc_3142635823/...
+    reach _superusers too (%5Fsuperusers decodes to _superusers before any proxy matcher sees it)."""
+    v022 = ["/api/admins/auth-with-password"]
+    v023 = ["/api/collections/_superusers/auth-with-password", "/api/collections/_SUPERUSERS/auth-with-password",
+            "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID]
+    if generation == "v022":
+        return v022
+    if generation == "v023":
+        return v023
+    return v023 + v022
+
+
 def check_net_superuser_api_proxy(ctx):
-    configs = _proxy_text(ctx)
-    for path, text in configs.items():
-        if re.search(r"(_superusers|/api/admins)", text) and re.search(
-                r"(remote_ip|client_ip|allow\s|deny\s+all|basic_?auth|auth_basic|respond[^\n]*40[34]|return\s+40[34])",
-                text):
-            return [ok("proxy:" + path, "the superuser API is restricted at the proxy")]
-    return [bad("proxy", "superuser API paths (/api/collections/_superusers/*, /api/admins/*) are not "
-                         "restricted at the proxy")]
+    guards = _proxy_guards(_proxy_text(ctx))
+    paths = superuser_api_paths(ctx.generation())
+    open_paths = [p for p in paths if not _guarded(guards, p)]
+    if open_paths:
+        return [bad("proxy", "superuser API paths not restricted at the proxy: %s (PocketBase matches the "
+                             "collection case-insensitively and by its id %s)"
+                    % (", ".join(open_paths), SUPERUSERS_COLLECTION_ID))]
+    return [ok("proxy:" + _guarded(guards, paths[0]),
+               "the superuser API is restricted at the proxy (%d path form(s) checked)" % len(paths))]
 
 
 def check_net_admin_reachable(ctx):
@@ -354,6 +520,211 @@ def check_net_admin_reachable(ctx):
     else:
         out.append(ok("url:%s%s" % (ctx.url, p.get("superuser_login_path", "")),
                       "superuser login blocked from the auditing address (HTTP %s)" % login))
+    for path, st in sorted((p.get("superuser_login_variants") or {}).items()):
+        if st in (400, 401):
+            out.append(bad("url:%s%s" % (ctx.url, path),
+                           "the superuser login answers (HTTP %s) through this spelling of _superusers" % st))
+        else:
+            out.append(ok("url:%s%s" % (ctx.url, path), "blocked (HTTP %s)" % st))
+    return out
+
+
+# security headers, client IP, body limit, access logs (what pocketbase_proxy enforces)
+
+def check_net_headers(ctx):
+    configs = _proxy_text(ctx)
+    forwarding = _forwarding_configs(ctx, configs)
+    if not forwarding:
+        raise Unavailable("no proxy configuration forwards to PocketBase: headers cannot be attributed")
+    text = "\n".join(configs.values())
+    nginx = any(_is_nginx(configs[p]) for p in forwarding)
+    hsts = re.search(r"Strict-Transport-Security\"?\s+\"?max-age=(\d+)", text, re.I)
+    referrer = re.search(r"Referrer-Policy\"?\s+\"?([\w-]+)", text, re.I)
+    checks = [
+        ("Strict-Transport-Security", bool(hsts and int(hsts.group(1)) > 0),
+         "HSTS max-age=%s" % (hsts.group(1) if hsts else "not set")),
+        ("X-Content-Type-Options", bool(re.search(r"X-Content-Type-Options\"?\s+\"?nosniff", text, re.I)),
+         "nosniff"),
+        ("Referrer-Policy", bool(referrer and referrer.group(1).lower() not in ("unsafe-url",
+                                                                                "no-referrer-when-downgrade")),
+         "Referrer-Policy %s" % (referrer.group(1) if referrer else "not set")),
+        ("X-Frame-Options", bool(re.search(r"X-Frame-Options\"?\s+\"?(DENY|SAMEORIGIN)|frame-ancestors", text, re.I)),
+         "frame protection (X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors)"),
+    ]
+    if nginx:
+        checks.append(("Server", bool(re.search(r"\bserver_tokens\s+off\s*;", text)),
+                       "nginx server_tokens off (no version in Server and error pages)"))
+    else:
+        checks.append(("Server", not re.search(r"header_down\s+\+?Server\b|header\s+\+Server\b", text),
+                       "Caddy sends no version; no Server header added"))
+    checks.append(("X-Powered-By", not re.search(r"header[^\n]*\+?X-Powered-By\s+\S|add_header\s+X-Powered-By\b",
+                                                 text, re.I), "no X-Powered-By added"))
+    out = []
+    for name, good, what in checks:
+        target = "proxy:header:%s" % name
+        out.append(ok(target, what) if good else bad(target, "missing or weak at the proxy: %s" % what))
+    return out
+
+
+_PEER_VALUES_NGINX = ("$remote_addr", "$realip_remote_addr", "$binary_remote_addr")
+_PEER_VALUES_CADDY = ("{remote_host}", "{remote}", "{http.request.remote.host}", "{http.request.remote}")
+
+
+def _client_ip_headers(ctx):
+    snap = ctx.snapshot or {}
+    tp = (snap.get("settings") or {}).get("trustedProxy") if isinstance(snap.get("settings"), dict) else None
+    headers = list((tp or {}).get("headers") or []) or list(ctx.params.get("client_ip_headers") or [])
+    return headers or ["X-Forwarded-For"]
+
+
+def _nginx_client_ip_problems(text, header):
+    """Each location proxying to PocketBase must set ``header`` to the peer address. A location without any
+    proxy_set_header inherits those of the server level (nginx inheritance)."""
+    h = re.escape(header)
+    wide = re.search(r"\bset_real_ip_from\s+(0\.0\.0\.0/0|::/0)\s*;", text) and re.search(r"\breal_ip_header\s", text)
+    outer = re.sub(r"\blocation\b[^{]*\{", "", text)
+    blocks = []
+    for m in re.finditer(r"\blocation\s+([^{]*)\{", text):
+        body = _block_after(text, m.end() - 1)
+        if re.search(r"\bproxy_pass\s", body):
+            blocks.append((m.group(1).strip(), body if "proxy_set_header" in body else outer))
+    problems = []
+    for where, body in blocks or [("server", text)]:
+        m = re.search(r"\bproxy_set_header\s+%s\s+(\"[^\"]*\"|\S+)\s*;" % h, body, re.I)
+        value = m.group(1).strip("\"") if m else None
+        if value is None:
+            problems.append("location %s: %s not set, the client's own value reaches PocketBase" % (where, header))
+        elif "$proxy_add_x_forwarded_for" in value or "$http_" in value:
+            problems.append("location %s: %s is %s, client-supplied addresses are passed on" % (where, header, value))
+        elif value not in _PEER_VALUES_NGINX:
+            problems.append("location %s: %s set to %s, not the TCP peer" % (where, header, value))
+        elif wide and value != "$realip_remote_addr":
+            problems.append("location %s: %s is %s but set_real_ip_from trusts every address" % (where, header, value))
+    return sorted(set(problems))
+
+
+def check_net_client_ip(ctx):
+    configs = _proxy_text(ctx)
+    forwarding = _forwarding_configs(ctx, configs)
+    if not forwarding:
+        raise Unavailable("no proxy configuration forwards to PocketBase")
+    out = []
+    for path in forwarding:
+        text = configs[path]
+        problems, fine = [], []
+        for header in _client_ip_headers(ctx):
+            h = re.escape(header)
+            if _is_nginx(text):
+                problems.extend(_nginx_client_ip_problems(text, header))
+                if not problems:
+                    fine.append("%s = the TCP peer in every proxied location" % header)
+            else:
+                if re.search(r"\btrusted_proxies\s+(static\s+)?[^\n]*(0\.0\.0\.0/0|::/0)", text):
+                    problems.append("trusted_proxies trusts every address: client X-Forwarded-For is believed")
+                    continue
+                m = re.search(r"\bheader_up\s+(\+?)%s\s+(\"[^\"]*\"|\S+)" % h, text, re.I)
+                if m and m.group(1):
+                    problems.append("header_up +%s appends to the client's value" % header)
+                elif m:
+                    value = m.group(2).strip("\"")
+                    if value in _PEER_VALUES_CADDY:
+                        fine.append("%s = %s" % (header, value))
+                    else:
+                        problems.append("%s set to %s, not the TCP peer" % (header, value))
+                elif header.lower() == "x-forwarded-for":
+                    fine.append("X-Forwarded-For set by Caddy from the TCP peer (no trusted_proxies)")
+                else:
+                    problems.append("%s not set: the client's own value reaches PocketBase" % header)
+        if problems:
+            out.append(bad("proxy:" + path, "; ".join(problems)))
+        else:
+            out.append(ok("proxy:" + path, "; ".join(fine)))
+    return out
+
+
+def check_net_body_limit(ctx):
+    configs = _proxy_text(ctx)
+    forwarding = _forwarding_configs(ctx, configs)
+    if not forwarding:
+        raise Unavailable("no proxy configuration forwards to PocketBase")
+    out = []
+    for path in forwarding:
+        text = configs[path]
+        target = "proxy:" + path
+        if _is_nginx(text):
+            sizes = re.findall(r"\bclient_max_body_size\s+(\S+)\s*;", text)
+            if any(s in ("0", "0m", "0M", "0k", "0K") for s in sizes):
+                out.append(bad(target, "client_max_body_size 0: request bodies are unlimited"))
+            else:
+                out.append(ok(target, "client_max_body_size %s" % (", ".join(sizes) or "1m (nginx default)")))
+        else:
+            m = re.search(r"\brequest_body\b[^{\n]*\{[^}]*\bmax_size\s+(\S+)", text)
+            if m:
+                out.append(ok(target, "request_body max_size %s" % m.group(1)))
+            else:
+                out.append(bad(target, "no request_body max_size: Caddy accepts request bodies of any size"))
+    return out
+
+
+def _glob_re(glob):
+    return re.compile("^" + "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c)
+                                    for c in glob) + "$")
+
+
+def _rotated(log_path, logrotate_configs):
+    for conf, text in sorted((logrotate_configs or {}).items()):
+        text = _COMMENT_RE.sub(r"\1", text or "")
+        for m in re.finditer(r"(?m)^([^{}\n]+)\{", text):
+            for glob in m.group(1).split():
+                if glob.startswith("/") and _glob_re(glob.strip("\"")).match(log_path):
+                    return conf
+    return None
+
+
+def check_mon_proxy_logs(ctx):
+    configs = _proxy_text(ctx)
+    forwarding = _forwarding_configs(ctx, configs)
+    if not forwarding:
+        raise Unavailable("no proxy configuration forwards to PocketBase")
+    h = ctx.host_facts()
+    out = []
+    for path in forwarding:
+        text = configs[path]
+        target = "proxy:" + path
+        if _is_nginx(text):
+            logs = [p for p in re.findall(r"\baccess_log\s+(\S+)", text) if p.startswith("/")]
+            if not logs and re.search(r"\baccess_log\s+off\s*;", text):
+                out.append(bad(target, "access_log off"))
+                continue
+            if not logs:
+                everywhere = "\n".join(configs.values())
+                logs = [p for p in re.findall(r"\baccess_log\s+(\S+)", everywhere) if p.startswith("/")] or \
+                    ["/var/log/nginx/access.log"]
+            lr = h.get("logrotate_configs")
+            if lr is None:
+                out.append(err(target, "access log %s; logrotate configuration not gathered" % ", ".join(logs)))
+                continue
+            unrotated = [p.rstrip(";") for p in logs if not _rotated(p.rstrip(";"), lr)]
+            if unrotated:
+                out.append(bad(target, "access log not rotated by logrotate: %s" % ", ".join(unrotated)))
+            else:
+                out.append(ok(target, "access log %s rotated by logrotate" % ", ".join(p.rstrip(";") for p in logs)))
+        else:
+            m = re.search(r"(?m)^[ \t]*log(?:[ \t]+[\w.-]+)?[ \t]*(\{|$)", text)
+            if not m:
+                out.append(bad(target, "no `log` directive: Caddy writes no access log"))
+                continue
+            body = _block_after(text, m.start(1)) if m.group(1) == "{" else ""
+            om = re.search(r"\boutput\s+(\w+)\s*(\S*)", body)
+            kind = om.group(1) if om else "stderr"
+            if kind == "discard":
+                out.append(bad(target, "access log output discard"))
+            elif kind == "file" and re.search(r"\broll_disabled\b", body):
+                out.append(bad(target, "access log %s with roll_disabled: never rotated" % om.group(2)))
+            elif kind == "file":
+                out.append(ok(target, "access log %s rolled by Caddy" % om.group(2)))
+            else:
+                out.append(ok(target, "access log to %s (journald rotates it)" % kind))
     return out
 
 
@@ -1085,6 +1456,30 @@ CONTROLS = [
        "`--origins` defaults to `*`: any site may call the API with a user's token from the browser.",
        "Set `--origins=https://app.example.com` (pocketbase_origins).",
        check_net_origins),
+    _c("PBG-NET-008", "Security headers set at the proxy", "medium", "host", "strict", CL_INFRA + " (" + BEYOND + ")",
+       "HSTS keeps browsers from ever talking plain HTTP to the site (no TLS stripping of tokens), nosniff and "
+       "Referrer-Policy stop content-type confusion and token leaks in Referer, frame protection keeps the "
+       "dashboard out of clickjacking frames, and no version in Server headers gives attackers less to match "
+       "against advisories.",
+       "Set Strict-Transport-Security (max-age > 0), X-Content-Type-Options nosniff, a Referrer-Policy, "
+       "X-Frame-Options DENY or CSP frame-ancestors on /_/, and nginx `server_tokens off` "
+       "(role pbguard.pocketbase.pocketbase_proxy).",
+       check_net_headers),
+    _c("PBG-NET-009", "Client-IP header overwritten with the TCP peer at the proxy", "medium", "host", "strict",
+       CL_MON + " (" + BEYOND + ")",
+       "PocketBase takes the client address from the trusted proxy header (trustedProxy.headers) for its rate "
+       "limiter, logs and superuserIPs. A proxy that appends to, or passes on, the client's own header lets "
+       "anyone choose the address PocketBase sees.",
+       "Overwrite the header with the TCP peer: nginx `proxy_set_header X-Forwarded-For $remote_addr` (not "
+       "$proxy_add_x_forwarded_for), Caddy without wide trusted_proxies (or `header_up NAME {remote_host}` for "
+       "another header name).",
+       check_net_client_ip),
+    _c("PBG-NET-010", "Request body size limited at the proxy", "low", "host", "strict", BEYOND,
+       "Unbounded request bodies let one client tie up bandwidth, memory and disk at the edge before "
+       "PocketBase's own limit applies.",
+       "nginx `client_max_body_size` (not 0), Caddy `request_body { max_size ... }` "
+       "(pocketbase_proxy_max_body_size_mb).",
+       check_net_body_limit),
     _c("PBG-ADM-001", "No default-looking superuser accounts", "high", "api", "baseline", P1 + "; " + CL_ADMIN,
        "admin@example.com and similar are the first identities attackers try.",
        "Create personal superusers with real addresses and delete the default-looking ones.",
@@ -1248,6 +1643,12 @@ CONTROLS = [
        "for logs, rate limits and superuserIPs.",
        "Trust the proxy header only while bound to loopback and keep useLeftmostIP false.",
        check_mon_trusted_proxy),
+    _c("PBG-MON-007", "Proxy access log enabled and rotated", "medium", "host", "strict", CL_INFRA + "; " + CL_MON,
+       "The proxy's access log records every request, including those it refuses (allowlist 403s) that never "
+       "reach PocketBase's own logs; without rotation it fills the disk or is switched off.",
+       "Caddy `log { output file ... }` (rolled by Caddy unless roll_disabled), nginx `access_log` with a "
+       "logrotate rule covering it (role pbguard.pocketbase.pocketbase_proxy).",
+       check_mon_proxy_logs),
     _c("PBG-VER-001", "Running the pinned version", "medium", "api", "baseline", P7 + "; " + CL_INFRA,
        "Drift from the pinned version means updates happen outside review, or not at all.",
        "Upgrade through the pocketbase role (pocketbase_version).",
@@ -1476,6 +1877,15 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     s, _body = get(login_path, "POST",
                    {"identity": "pbguard-probe@invalid.invalid", "password": "pbguard-not-a-password"})
     facts["superuser_login_status"] = s
+    # PocketBase 0.23+ resolves _superusers case-insensitively and by id: each spelling must be blocked too.
+    variants = {}
+    if generation != "v022":
+        for path in ("/api/collections/_SUPERUSERS/auth-with-password",
+                     "/api/collections/%5Fsuperusers/auth-with-password",
+                     "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID):
+            variants[path] = get(path, "POST", {"identity": "pbguard-probe@invalid.invalid",
+                                                "password": "pbguard-not-a-password"})[0]
+    facts["superuser_login_variants"] = variants
 
     cred = {"enabled": bool(probe_credentials), "attempts": 0, "weak": [], "rate_limited": False,
             "emails": []}
@@ -1531,6 +1941,7 @@ def parse_listeners(ss_output, main_pid=None, port=8090):
     return sorted(set(by_pid or by_name or by_port))
 
 
+DEFAULT_LOGROTATE_PATHS = ("/etc/logrotate.conf", "/etc/logrotate.d")
 DEFAULT_PROXY_PATHS = ("/etc/caddy/Caddyfile", "/etc/caddy/conf.d", "/etc/caddy/sites", "/etc/nginx/nginx.conf",
                        "/etc/nginx/conf.d", "/etc/nginx/sites-enabled")
 
@@ -1723,6 +2134,19 @@ def gather_host(params, run_command, generation=None):
             except (OSError, IOError, UnicodeDecodeError):
                 continue
     facts["proxy_configs"] = configs
+    # logrotate rules (which proxy access logs are rotated)
+    logrotate = {}
+    for p in params.get("logrotate_paths") or list(DEFAULT_LOGROTATE_PATHS):
+        files = [os.path.join(p, n) for n in sorted(os.listdir(p))] if os.path.isdir(p) else [p]
+        for f in files:
+            if not os.path.isfile(f):
+                continue
+            try:
+                with open(f, "r") as fh:
+                    logrotate[f] = fh.read()
+            except (OSError, IOError, UnicodeDecodeError):
+                continue
+    facts["logrotate_configs"] = logrotate
     return facts
 
 

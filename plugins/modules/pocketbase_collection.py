@@ -35,8 +35,8 @@ description:
   - C(authRule) findings never refuse. An empty (or always-true) C(authRule) is PocketBase's
     default, every account of the collection with valid credentials may authenticate, including
     unverified ones, and it opens no records; it is returned in RV(findings) with severity C(info).
-    An C(authRule) decided by request body values is a C(low) warning. Use
-    O(collections[].auth.only_verified) to require verified accounts. A C(null) C(manageRule)
+    An C(authRule) decided by request body values is a C(low) warning. Use C(only_verified) in
+    O(collections[].auth) to require verified accounts. A C(null) C(manageRule)
     (superusers only) is fine; an empty one is refused like any public rule.
   - Enforcement needs PocketBase 0.23 or newer; against 0.22 the module fails clearly (use
     M(pbguard.pocketbase.pocketbase_info) to read 0.22 servers).

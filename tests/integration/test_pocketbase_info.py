@@ -72,8 +72,8 @@ def info(pb_module_servers, pb_module_server_factory):
     for generation, forced in (("v022", "v023"), ("v023", "v022")):
         versions = [v for v in PB_VERSIONS if is_v022(v) == (generation == "v022")]
         if versions:
-            cases.append((("mismatch", generation), servers[versions[0]].task("pocketbase_info",
-                                                                            api_generation=forced)))
+            mismatch = servers[versions[0]].task("pocketbase_info", api_generation=forced)
+            cases.append((("mismatch", generation), mismatch))
     cases.append((("mfa", None), mfa_srv.task("pocketbase_info")))
     cases.append((("mfa_public", None), mfa_srv.task("pocketbase_info", connection=False, url=mfa_srv.url,
                                                      gather=["auth_methods"])))

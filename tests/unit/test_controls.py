@@ -305,14 +305,242 @@ def host_facts(**over):
                        "data_db": {"path": "/var/lib/pb/data.db", "mode": 0o600}},
              "hooks": {"dir": "/h", "files": ["a.pb.js"], "findings": [], "sha256": {"a.pb.js": "ab"},
                        "generation": "v023", "manifest": {"a.pb.js": "ab"}},
-             "proxy_configs": {"/etc/caddy/Caddyfile": "pb.example.com {\n @admin {\n path /_/*\n not remote_ip "
-                                                       "10.0.0.0/8\n }\n respond @admin 403\n"
-                                                       " @su path /api/collections/_superusers/*\n"
-                                                       " respond @su 403\n reverse_proxy 127.0.0.1:8090\n}\n"},
-             "proxy_config_paths": ["/etc/caddy/Caddyfile"]}
+             "proxy_configs": {"/etc/caddy/Caddyfile": ROLE_CADDYFILE},
+             "proxy_config_paths": ["/etc/caddy/Caddyfile"], "logrotate_configs": {}}
     facts.update(over)
     return facts
 
+
+# Rendered from roles/pocketbase_proxy/templates (defaults, tls_mode internal, Caddy 2.6.2 / nginx 1.22.1), tabs
+# as spaces; the guarded-path regex is roles/pocketbase_proxy/vars/main.yml's pocketbase_proxy__admin_regex.
+ROLE_ADMIN_PATHS = ("/_(/|$)", "/api/admins(/|$)", "/api/collections/(_superusers|pbc_3142635823)(/|$)",
+                    "/api/settings(/|$)", "/api/backups(/|$)", "/api/logs(/|$)", "/api/crons(/|$)",
+                    "/api/collections/?$", "/api/collections/[^/]+/?$", "/api/collections/meta(/|$)",
+                    "/api/collections/[^/]+/truncate/?$", "/api/collections/[^/]+/impersonate(/|$)")
+
+
+ROLE_CADDYFILE = """\
+# pbguard.pocketbase.pocketbase_proxy: Caddy 2.6.2 in front of PocketBase.
+
+{
+    # Never touch the system trust store (internal CA stays in Caddy's data dir).
+    skip_install_trust
+    # No trusted_proxies: remote_ip below is always the TCP peer; client-sent
+    # X-Forwarded-For is never believed at the edge.
+}
+
+# PBG-NET-003: plain HTTP only redirects (explicit, so no Server header leaks here either)
+http://pb.example.com {
+    header -Server
+    redir https://pb.example.com{uri} 308
+}
+
+https://pb.example.com {
+
+    # PBG-NET-010: body size limit
+    request_body {
+        max_size 32MB
+    }
+
+    # PBG-NET-008: security headers; Caddy's own Server header removed
+    header {
+        Strict-Transport-Security "max-age=31536000"
+        X-Content-Type-Options "nosniff"
+        Referrer-Policy "strict-origin-when-cross-origin"
+        -Server
+        -X-Powered-By
+    }
+    @pbg_dashboard path /_ /_/*
+    header @pbg_dashboard {
+        defer
+        X-Frame-Options "DENY"
+        +Content-Security-Policy "frame-ancestors 'none'"
+    }
+
+    # PBG-NET-004 (/_/), PBG-NET-005 (superuser API and other superuser-only endpoints)
+    @pbg_admin_denied {
+        path_regexp pbg_admin_denied @ADMIN_RE@
+        not remote_ip 127.0.0.1/32 ::1/128
+    }
+
+    route {
+        respond /healthz "OK" 200
+        respond @pbg_admin_denied "Forbidden" 403
+        # PBG-NET-009: the client-IP header carries only the TCP peer address. Without
+        # trusted_proxies Caddy already replaces X-Forwarded-For/-Proto/-Host with its own values.
+        reverse_proxy 127.0.0.1:8090
+    }
+
+    # PBG-MON-007: JSON access log with rotation
+    log {
+        output file /var/log/caddy/pocketbase-access.log {
+            roll_size 50MiB
+            roll_keep 14
+            roll_keep_for 720h
+        }
+        format json
+    }
+}
+"""
+
+
+ROLE_NGINX_SITE = """\
+# pbguard.pocketbase.pocketbase_proxy: nginx 1.22.1 in front of PocketBase.
+# Included in the http {} context (conf.d).
+
+# PBG-MON-007: JSON access log (no query strings: they can carry file/backup tokens)
+log_format pbguard_json escape=json
+    '{"time":"$time_iso8601","remote_addr":"$realip_remote_addr","method":"$request_method",'
+    '"uri":"$uri","status":$status,"bytes":$body_bytes_sent,"request_time":$request_time,'
+    '"upstream_status":"$upstream_status","host":"$host","user_agent":"$http_user_agent"}';
+
+# PBG-NET-004/PBG-NET-005: allowlist on the TCP peer address ($realip_remote_addr ignores any realip rewrite)
+geo $realip_remote_addr $pbguard_admin_allowed {
+    default 0;
+    127.0.0.1/32 1;
+    ::1/128 1;
+}
+
+map $uri $pbguard_admin_path {
+    default 0;
+    "~*@ADMIN_RE_NGINX@" 1;
+}
+
+map "$pbguard_admin_path:$pbguard_admin_allowed" $pbguard_admin_denied {
+    default 0;
+    "1:0" 1;
+}
+
+server {
+    listen 80;
+    listen [::]:80;
+    server_name pb.example.com;
+    server_tokens off;
+    location / {
+        return 301 https://pb.example.com$request_uri;
+    }
+}
+
+server {
+    listen 443 ssl http2;
+    listen [::]:443 ssl http2;
+    server_name pb.example.com;
+    server_tokens off;
+
+    # PBG-NET-003: TLS
+    ssl_certificate /etc/pbguard/proxy-tls/server-pb.example.com.crt;
+    ssl_certificate_key /etc/pbguard/proxy-tls/server-pb.example.com.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers off;
+    ssl_session_tickets off;
+
+    # PBG-NET-010: body size limit
+    client_max_body_size 32m;
+
+    access_log /var/log/nginx/pocketbase/access.log pbguard_json;
+    error_log /var/log/nginx/pocketbase/error.log warn;
+
+    # Headers for responses produced at server level (the 403 below); locations set their own.
+    add_header Strict-Transport-Security "max-age=31536000" always;
+    add_header X-Content-Type-Options "nosniff" always;
+    add_header Referrer-Policy "strict-origin-when-cross-origin" always;
+    add_header X-Frame-Options "DENY" always;
+    add_header Content-Security-Policy "frame-ancestors 'none'" always;
+
+
+    # PBG-NET-004/PBG-NET-005: refuse admin paths to peers outside the allowlist (before any auth prompt)
+    if ($pbguard_admin_denied) {
+        return 403;
+    }
+
+    location = /healthz {
+        access_log off;
+        default_type text/plain;
+        return 200 "OK\\n";
+    }
+
+    location ~* ^/_(/|$) {
+        add_header Strict-Transport-Security "max-age=31536000" always;
+        add_header X-Content-Type-Options "nosniff" always;
+        add_header Referrer-Policy "strict-origin-when-cross-origin" always;
+        add_header X-Frame-Options "DENY" always;
+        add_header Content-Security-Policy "frame-ancestors 'none'" always;
+        proxy_pass http://127.0.0.1:8090;
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header Connection "";
+        # PBG-NET-009: overwrite (never append) the client-IP header with the TCP peer address
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_hide_header X-Powered-By;
+        proxy_hide_header X-Content-Type-Options;
+        proxy_hide_header X-Frame-Options;
+        proxy_hide_header Referrer-Policy;
+        proxy_hide_header Strict-Transport-Security;
+        # realtime (SSE) needs unbuffered, long-lived responses
+        proxy_buffering off;
+        proxy_read_timeout 360s;
+}
+
+    location / {
+        add_header Strict-Transport-Security "max-age=31536000" always;
+        add_header X-Content-Type-Options "nosniff" always;
+        add_header Referrer-Policy "strict-origin-when-cross-origin" always;
+        proxy_pass http://127.0.0.1:8090;
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header Connection "";
+        # PBG-NET-009: overwrite (never append) the client-IP header with the TCP peer address
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_hide_header X-Powered-By;
+        proxy_hide_header X-Content-Type-Options;
+        proxy_hide_header X-Frame-Options;
+        proxy_hide_header Referrer-Policy;
+        proxy_hide_header Strict-Transport-Security;
+        # realtime (SSE) needs unbuffered, long-lived responses
+        proxy_buffering off;
+        proxy_read_timeout 360s;
+}
+}
+"""
+
+
+ROLE_NGINX_LOGROTATE = """\
+/var/log/nginx/pocketbase/*.log {
+    daily
+    maxsize 50M
+    rotate 14
+    maxage 30
+    missingok
+    notifempty
+    compress
+    delaycompress
+    create 0640 www-data adm
+    sharedscripts
+    postrotate
+        if [ -s /run/nginx.pid ]; then kill -USR1 "$(cat /run/nginx.pid)"; fi
+    endscript
+}
+"""
+
+
+ROLE_CADDYFILE = ROLE_CADDYFILE.replace("@ADMIN_RE@", "(?i)^(?:%s)" % "|".join(ROLE_ADMIN_PATHS))
+ROLE_NGINX_SITE = ROLE_NGINX_SITE.replace("@ADMIN_RE_NGINX@", "^(?:%s)" % "|".join(ROLE_ADMIN_PATHS))
+
+ARTICLE_CADDYFILE = """\
+pb.example.com {
+    @admin {
+        path /_/* /api/collections/_superusers/* /api/admins/*
+        not remote_ip 203.0.113.10/32
+    }
+    respond @admin 403
+    reverse_proxy 127.0.0.1:8090
+    log {
+        output file /var/log/caddy/pocketbase.log
+    }
+}
+"""
 
 HOST_IDS = [c["id"] for c in C.CONTROLS if c["scope"] == "host"]
 
@@ -396,3 +624,238 @@ def test_gather_host_on_missing_everything(tmp_path):
     ctx = C.AuditContext(PARAMS, host=facts)
     findings = C.run_controls(ctx, [c for c in C.CONTROLS if c["scope"] == "host"])
     assert "pass" not in {f["status"] for f in findings}, [(f["control"], f["status"]) for f in findings]
+
+
+# --------------------------------------------------------------------------- proxy configuration checks
+
+PROXY_IDS = ["PBG-NET-002", "PBG-NET-004", "PBG-NET-005", "PBG-NET-008", "PBG-NET-009", "PBG-NET-010",
+             "PBG-MON-007", "PBG-FIL-003"]
+CADDY = "/etc/caddy/Caddyfile"
+NGINX = "/etc/nginx/conf.d/pbguard-pocketbase.conf"
+NGINX_LOGROTATE = {"/etc/logrotate.d/pbguard-pocketbase": ROLE_NGINX_LOGROTATE,
+                   "/etc/logrotate.d/nginx": "/var/log/nginx/*.log {\n    daily\n}\n"}
+
+
+def proxy_host(backend, text=None, logrotate=None, generation="v023"):
+    path = CADDY if backend == "caddy" else NGINX
+    if text is None:
+        text = ROLE_CADDYFILE if backend == "caddy" else ROLE_NGINX_SITE
+    return host_facts(proxy_configs={path: text}, proxy_config_paths=[path], generation=generation,
+                      logrotate_configs=NGINX_LOGROTATE if logrotate is None else logrotate)
+
+
+def proxy_findings(host, ids=None, snapshot=None):
+    ctx = C.AuditContext(PARAMS, snapshot=snapshot, host=host)
+    return C.run_controls(ctx, [C.CONTROLS_BY_ID[i] for i in (ids or PROXY_IDS)])
+
+
+@pytest.mark.parametrize("backend", ["caddy", "nginx"])
+@pytest.mark.parametrize("generation", ["v022", "v023", None])
+def test_role_rendered_configs_pass_every_proxy_control(backend, generation):
+    findings = proxy_findings(proxy_host(backend, generation=generation))
+    assert {f["control"] for f in findings} == set(PROXY_IDS)
+    assert [(f["control"], f["target"], f["evidence"]) for f in findings if f["status"] != "pass"] == []
+
+
+def test_role_rendered_configs_pass_with_the_api_snapshot():
+    for backend in ("caddy", "nginx"):
+        findings = proxy_findings(proxy_host(backend), snapshot=good_snapshot())
+        assert {f["status"] for f in findings} == {"pass"}, findings
+
+
+def _edit(text, old, new):
+    assert old in text, old
+    return text.replace(old, new)
+
+
+@pytest.mark.parametrize("backend, old, new, control, target", [
+    # NET-008 security headers
+    ("caddy", '        Strict-Transport-Security "max-age=31536000"\n', "", "PBG-NET-008",
+     "proxy:header:Strict-Transport-Security"),
+    ("caddy", '"max-age=31536000"', '"max-age=0"', "PBG-NET-008", "proxy:header:Strict-Transport-Security"),
+    ("caddy", '        X-Content-Type-Options "nosniff"\n', "", "PBG-NET-008", "proxy:header:X-Content-Type-Options"),
+    ("caddy", '"strict-origin-when-cross-origin"', '"unsafe-url"', "PBG-NET-008", "proxy:header:Referrer-Policy"),
+    ("caddy", '        X-Frame-Options "DENY"\n        +Content-Security-Policy "frame-ancestors \'none\'"\n', "",
+     "PBG-NET-008", "proxy:header:X-Frame-Options"),
+    ("nginx", "    server_tokens off;\n", "", "PBG-NET-008", "proxy:header:Server"),
+    ("nginx", '        add_header X-Frame-Options "DENY" always;\n', "", None, None),
+    # NET-009 client IP
+    ("caddy", "    skip_install_trust\n", "    skip_install_trust\n    servers {\n        trusted_proxies static "
+     "0.0.0.0/0\n    }\n", "PBG-NET-009", "proxy:" + CADDY),
+    ("caddy", "        reverse_proxy 127.0.0.1:8090\n", "        reverse_proxy 127.0.0.1:8090 {\n            header_up "
+     "+X-Forwarded-For {remote_host}\n        }\n", "PBG-NET-009", "proxy:" + CADDY),
+    ("caddy", "        reverse_proxy 127.0.0.1:8090\n", "        reverse_proxy 127.0.0.1:8090 {\n            header_up "
+     "X-Forwarded-For {http.request.header.X-Forwarded-For}\n        }\n", "PBG-NET-009", "proxy:" + CADDY),
+    ("nginx", "X-Forwarded-For $remote_addr;", "X-Forwarded-For $proxy_add_x_forwarded_for;", "PBG-NET-009",
+     "proxy:" + NGINX),
+    ("nginx", "    proxy_set_header X-Forwarded-For $remote_addr;\n", "", "PBG-NET-009", "proxy:" + NGINX),
+    ("nginx", "    server_tokens off;\n\n    # PBG-NET-003", "    server_tokens off;\n    set_real_ip_from 0.0.0.0/0;\n"
+     "    real_ip_header X-Forwarded-For;\n\n    # PBG-NET-003", "PBG-NET-009", "proxy:" + NGINX),
+    # NET-010 body limit
+    ("caddy", "    request_body {\n        max_size 32MB\n    }\n", "", "PBG-NET-010", "proxy:" + CADDY),
+    ("nginx", "client_max_body_size 32m;", "client_max_body_size 0;", "PBG-NET-010", "proxy:" + NGINX),
+    # MON-007 access log
+    ("caddy", "            roll_keep_for 720h\n", "            roll_disabled\n", "PBG-MON-007", "proxy:" + CADDY),
+    ("caddy", "    log {\n", "    xlog {\n", "PBG-MON-007", "proxy:" + CADDY),
+    ("nginx", "    access_log /var/log/nginx/pocketbase/access.log pbguard_json;\n", "    access_log off;\n",
+     "PBG-MON-007", "proxy:" + NGINX),
+    # NET-004 / NET-005 allowlist
+    ("caddy", "        respond @pbg_admin_denied \"Forbidden\" 403\n", "", "PBG-NET-004", "proxy"),
+    ("caddy", "path_regexp pbg_admin_denied (?i)^", "path_regexp pbg_admin_denied ^", "PBG-NET-005", "proxy"),
+    ("caddy", "(_superusers|pbc_3142635823)", "_superusers", "PBG-NET-005", "proxy"),
+    ("nginx", '"~*^(?:', '"~^(?:', "PBG-NET-005", "proxy"),
+    ("nginx", "        return 403;\n", "        set $x 1;\n", "PBG-NET-004", "proxy"),
+    # FIL-003
+    ("nginx", "        proxy_buffering off;\n", "        autoindex on;\n        proxy_buffering off;\n", "PBG-FIL-003",
+     "proxy:" + NGINX),
+])
+def test_each_proxy_check_can_fail(backend, old, new, control, target):
+    base = ROLE_CADDYFILE if backend == "caddy" else ROLE_NGINX_SITE
+    findings = proxy_findings(proxy_host(backend, _edit(base, old, new)))
+    failing = {(f["control"], f["target"]) for f in findings if f["status"] != "pass"}
+    if control is None:
+        # the second location / the server level keep the setting: still fine
+        assert failing == set(), failing
+    else:
+        assert (control, target) in failing, [(f["control"], f["target"], f["status"], f["evidence"])
+                                              for f in findings if f["control"] == control]
+
+
+def test_nginx_client_ip_checked_per_location():
+    # only the dashboard location appends: still a failure
+    text = ROLE_NGINX_SITE.replace("X-Forwarded-For $remote_addr;", "X-Forwarded-For $proxy_add_x_forwarded_for;", 1)
+    findings = proxy_findings(proxy_host("nginx", text), ["PBG-NET-009"])
+    assert findings[0]["status"] == "fail" and "^/_(/|$)" in findings[0]["evidence"], findings
+    # a location without proxy_set_header inherits the server level
+    text = "server {\n    proxy_set_header X-Forwarded-For $remote_addr;\n    location / {\n" \
+           "        proxy_pass http://127.0.0.1:8090;\n    }\n}\n"
+    assert proxy_findings(proxy_host("nginx", text), ["PBG-NET-009"])[0]["status"] == "pass"
+
+
+def test_nginx_access_log_needs_logrotate():
+    st = statuses(proxy_findings(proxy_host("nginx", logrotate={}), ["PBG-MON-007"]))
+    assert st[("PBG-MON-007", "proxy:" + NGINX)] == "fail"
+    # Debian's own rule covers /var/log/nginx/*.log, not the pocketbase/ subdirectory
+    st = statuses(proxy_findings(proxy_host("nginx", logrotate={"/etc/logrotate.d/nginx": NGINX_LOGROTATE[
+        "/etc/logrotate.d/nginx"]}), ["PBG-MON-007"]))
+    assert st[("PBG-MON-007", "proxy:" + NGINX)] == "fail"
+    host = proxy_host("nginx")
+    host.pop("logrotate_configs")
+    st = statuses(proxy_findings(host, ["PBG-MON-007"]))
+    assert st[("PBG-MON-007", "proxy:" + NGINX)] == "error"
+
+
+def test_client_ip_header_follows_trusted_proxy_setting():
+    snap = good_snapshot()
+    snap["settings"]["trustedProxy"]["headers"] = ["X-Real-IP"]
+    # Caddy replaces X-Forwarded-For by itself, but passes a client's X-Real-IP on unchanged
+    st = statuses(proxy_findings(proxy_host("caddy"), ["PBG-NET-009"], snapshot=snap))
+    assert st[("PBG-NET-009", "proxy:" + CADDY)] == "fail"
+    caddy = _edit(ROLE_CADDYFILE, "        reverse_proxy 127.0.0.1:8090\n",
+                  "        reverse_proxy 127.0.0.1:8090 {\n            header_up X-Real-IP {remote_host}\n        }\n")
+    st = statuses(proxy_findings(proxy_host("caddy", caddy), ["PBG-NET-009"], snapshot=snap))
+    assert st[("PBG-NET-009", "proxy:" + CADDY)] == "pass"
+    st = statuses(proxy_findings(proxy_host("nginx"), ["PBG-NET-009"], snapshot=snap))
+    assert st[("PBG-NET-009", "proxy:" + NGINX)] == "fail"
+
+
+def test_commented_out_directives_do_not_count():
+    caddy = _edit(ROLE_CADDYFILE, "        respond @pbg_admin_denied", "        # respond @pbg_admin_denied")
+    st = statuses(proxy_findings(proxy_host("caddy", caddy), ["PBG-NET-004", "PBG-NET-005"]))
+    assert st == {("PBG-NET-004", "proxy"): "fail", ("PBG-NET-005", "proxy"): "fail"}
+
+
+@pytest.mark.parametrize("generation, expected", [("v022", "pass"), ("v023", "fail"), (None, "fail")])
+def test_article_caddyfile_misses_the_superusers_id(generation, expected):
+    findings = proxy_findings(proxy_host("caddy", ARTICLE_CADDYFILE, generation=generation),
+                              ["PBG-NET-004", "PBG-NET-005"])
+    st = {f["control"]: f["status"] for f in findings}
+    assert st["PBG-NET-004"] == "pass"
+    assert st["PBG-NET-005"] == expected
+    if expected == "fail":
+        evidence = [f["evidence"] for f in findings if f["control"] == "PBG-NET-005"][0]
+        # Caddy's path matcher is case-insensitive: only the id form is open
+        assert "/api/collections/pbc_3142635823/auth-with-password" in evidence
+        assert "_SUPERUSERS" not in evidence
+
+
+@pytest.mark.parametrize("site, open_forms", [
+    # nginx prefix locations are case-sensitive and do not know the id
+    ("location /api/collections/_superusers/ {\n    deny all;\n}\n", ["_SUPERUSERS", "pbc_3142635823"]),
+    ("location ~ ^/api/collections/(_superusers|pbc_3142635823)/ {\n    allow 10.0.0.0/8;\n    deny all;\n}\n",
+     ["_SUPERUSERS"]),
+    ("location ~* ^/api/collections/(_superusers|pbc_3142635823)/ {\n    allow 10.0.0.0/8;\n    deny all;\n}\n", []),
+    ("if ($uri ~* \"^/api/collections/(_superusers|pbc_3142635823)/\") {\n    return 403;\n}\n", []),
+    # a location that does not restrict anything is no guard
+    ("location ~* ^/api/collections/(_superusers|pbc_3142635823)/ {\n    proxy_pass http://127.0.0.1:8090;\n}\n",
+     ["_superusers", "_SUPERUSERS", "pbc_3142635823"]),
+])
+def test_nginx_superuser_guard_forms(site, open_forms):
+    text = "server {\n    listen 443 ssl;\n%s    location / {\n        proxy_pass http://127.0.0.1:8090;\n    }\n}\n" % site
+    findings = proxy_findings(proxy_host("nginx", text), ["PBG-NET-005"])
+    assert len(findings) == 1
+    if not open_forms:
+        assert findings[0]["status"] == "pass", findings
+    else:
+        assert findings[0]["status"] == "fail"
+        for form in open_forms:
+            assert "/api/collections/%s/auth-with-password" % form in findings[0]["evidence"]
+
+
+def test_superuser_api_paths():
+    assert C.superuser_api_paths("v022") == ["/api/admins/auth-with-password"]
+    v023 = C.superuser_api_paths("v023")
+    assert "/api/collections/pbc_3142635823/auth-with-password" in v023
+    assert "/api/collections/_SUPERUSERS/auth-with-password" in v023
+    assert set(C.superuser_api_paths(None)) == set(v023) | {"/api/admins/auth-with-password"}
+
+
+class _FakeResponse(object):
+    def __init__(self, code, body=b""):
+        self.code = code
+        self._body = body
+
+    def getcode(self):
+        return self.code
+
+    def read(self):
+        return self._body
+
+
+class _FakeHTTPError(Exception):
+    def __init__(self, code, body=b""):
+        super(_FakeHTTPError, self).__init__(code)
+        self.code = code
+        self._body = body
+
+    def read(self):
+        return self._body
+
+
+def test_probe_tries_every_spelling_of_superusers():
+    """A proxy that blocks /api/collections/_superusers/* case-sensitively: the upper-case spelling reaches
+    PocketBase, which answers 400 to the bogus login."""
+    seen = []
+
+    def open_url(url, data=None, method="GET", **_kw):
+        path = url.split("pb.example.com", 1)[1]
+        seen.append((method, path))
+        if path.startswith("/_/") or path.startswith("/api/collections/_superusers/") or "pbc_3142635823" in path \
+                or "%5F" in path:
+            raise _FakeHTTPError(403, b"Forbidden")
+        if path == "/api/health":
+            return _FakeResponse(200, b'{"code":200}')
+        raise _FakeHTTPError(400, b'{"code":400,"message":"Failed to authenticate.","data":{}}')
+
+    probe = C.gather_probe("https://pb.example.com", open_url)
+    assert probe["superuser_login_variants"] == {
+        "/api/collections/_SUPERUSERS/auth-with-password": 400,
+        "/api/collections/%5Fsuperusers/auth-with-password": 403,
+        "/api/collections/pbc_3142635823/auth-with-password": 403}
+    assert all(method == "POST" for method, path in seen if "auth-with-password" in path)
+    st = statuses(run(good_snapshot(), ["PBG-NET-006"], {"url": "https://pb.example.com"}, probe=probe,
+                      url="https://pb.example.com"))
+    assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/_SUPERUSERS/auth-with-password")] == "fail"
+    assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/pbc_3142635823/auth-with-password")] == \
+        "pass"
+    assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/_superusers/auth-with-password")] == "pass"

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-SUFFIX = os.environ.get("PBG_E2E_SUFFIX", "")
-HOSTS = ["pbg-e2e-fleet-%s%s" % (h, SUFFIX) for h in ("fresh", "vuln", "hard", "old")]
+PREFIX = os.environ.get("PBG_E2E_FLEET_PREFIX", "pbg-e2e-fleet")
+HOSTS = ["%s-%s" % (PREFIX, h) for h in ("fresh", "vuln", "hard", "old")]
 
 
 @pytest.mark.parametrize("name", HOSTS)

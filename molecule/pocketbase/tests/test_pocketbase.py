@@ -102,7 +102,7 @@ def test_active_link_and_verification_record(host):
     actual = host.check_output(f"sha256sum /opt/pocketbase/versions/{VERSION}/pocketbase").split()[0]
     assert record["sha256"] == actual
     assert record["source_checksum"] == "sha256:" + actual  # raw binary: artifact == binary
-    assert host.check_output(f"/opt/pocketbase/current/pocketbase --version") == f"pocketbase version {VERSION}"
+    assert host.check_output("/opt/pocketbase/current/pocketbase --version") == f"pocketbase version {VERSION}"
 
 
 def test_unit_command_line(host):
