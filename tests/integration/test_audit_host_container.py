@@ -77,14 +77,38 @@ WantedBy=multi-user.target
 
 CADDYFILE = """\
 pb.corp.test {
+    request_body {
+        max_size 10MB
+    }
+    header {
+        Strict-Transport-Security "max-age=31536000"
+        X-Content-Type-Options "nosniff"
+        Referrer-Policy "strict-origin-when-cross-origin"
+        -Server
+        -X-Powered-By
+    }
+    @dashboard path /_ /_/*
+    header @dashboard {
+        X-Frame-Options "DENY"
+    }
     @admin {
-        path /_/* /api/collections/_superusers/* /api/admins/*
+        path_regexp admin (?i)^/(_(/.*)?|api/admins(/.*)?|api/collections/(_superusers|pbc_3142635823)(/.*)?)$
         not remote_ip 10.20.0.0/16
     }
-    respond @admin 403
-    reverse_proxy 127.0.0.1:8090
+    route {
+        respond @admin 403
+        reverse_proxy 127.0.0.1:8090
+    }
+    log {
+        output file /var/log/caddy/pocketbase-access.log {
+            roll_size 10MiB
+            roll_keep 10
+        }
+        format json
+    }
 }
 """
+
 
 HOOK = "onRecordCreateRequest((e) => { e.record.set('status', 'new'); e.next() }, 'tickets');\n"
 
