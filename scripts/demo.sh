@@ -74,14 +74,16 @@ for c in d.get("collections") or []:
 full() {
     command -v podman >/dev/null || die "podman missing (bootstrap should have installed it)"
     podman image exists "$PBGUARD_TEST_IMAGE" || die "test image $PBGUARD_TEST_IMAGE missing"
-    local name="pbg-demo-$$" work
-    work="$PBGUARD_CACHE/demo/$(date +%Y%m%d-%H%M%S)-$$"
+    # globals: the EXIT trap runs after this function has returned
+    DEMO_NAME="pbg-demo-$$"
+    DEMO_WORK="$PBGUARD_CACHE/demo/$(date +%Y%m%d-%H%M%S)-$$"
+    local name="$DEMO_NAME" work="$DEMO_WORK"
     mkdir -p "$work/inventory" "$work/reports"
     cleanup() {
         if [[ -z "${PBG_DEMO_KEEP:-}" ]]; then
-            podman rm -f "$name" >/dev/null 2>&1 || true
+            podman rm -f "$DEMO_NAME" >/dev/null 2>&1 || true
         else
-            printf 'kept: container %s, work dir %s\n' "$name" "$work"
+            printf 'kept: container %s, work dir %s\n' "$DEMO_NAME" "$DEMO_WORK"
         fi
     }
     trap cleanup EXIT

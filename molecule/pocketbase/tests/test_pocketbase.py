@@ -170,3 +170,13 @@ def test_hooks_deployed_manifest_and_rogue_removed(host):
     ]
     assert host.check_output(f"sha256sum {hook.path}").split()[0] == manifest["hooks"][0]["sha256"]
     assert _curl(host, "/pbguard/ping") == "200"
+
+
+def test_settings_encrypted_at_rest(host):
+    # --encryptionEnv: the settings row is ciphertext, not JSON (the key is only in the root-only env file)
+    value = host.check_output(
+        "sqlite3 -readonly /var/lib/pocketbase/pb_data/data.db \"select value from _params where id = 'settings'\""
+    )
+    assert value
+    assert not value.lstrip().startswith("{")
+    assert '"meta"' not in value
