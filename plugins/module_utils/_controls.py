@@ -776,6 +776,22 @@ def check_adm_declared_present(ctx):
     return [ok("superusers", "all %d declared superusers exist" % len(expected))]
 
 
+INSTALLER_EMAIL = "__pbinstaller@example.com"
+
+
+def check_adm_instance_claimed(ctx):
+    sus = ctx.snap().get("superusers")
+    if sus is None:
+        raise NotApplicable("superusers could not be listed")
+    emails = [(s.get("email") or "").lower() for s in sus]
+    if INSTALLER_EMAIL in emails:
+        return [bad("superuser:" + INSTALLER_EMAIL,
+                    "installer account present: `serve` printed a 30-minute superuser token to its output")]
+    if not emails:
+        return [bad("superusers", "no superuser: the first visitor can claim the instance")]
+    return [ok("superusers", "instance claimed by %d superuser(s)" % len(emails))]
+
+
 def check_adm_mfa(ctx):
     snap = ctx.snap()
     if snap.get("generation") == "v022":
@@ -1506,6 +1522,13 @@ CONTROLS = [
        "The article's first attack is trying default credentials and common passwords on /_/.",
        "Rotate the password to a long random one from a password manager; enable MFA.",
        check_adm_weak_password),
+    _c("PBG-ADM-007", "Instance claimed before it is reachable (no installer account)", "critical", "api",
+       "baseline", P1 + " (" + BEYOND + ")",
+       "Until a superuser exists a fresh PocketBase can be taken over: 0.22 lets anyone POST the first admin, "
+       "0.23+ prints a 30-minute installer token (__pbinstaller@example.com) to the service output.",
+       "Create the first superuser with the CLI before the first `serve` (role pbguard.pocketbase.pocketbase) "
+       "and delete any installer account.",
+       check_adm_instance_claimed),
     _c("PBG-RUL-001", "No rule public unless declared", "critical", "api", "baseline", P2 + "; " + CL_RULES,
        "An empty rule lets anyone, unauthenticated, perform the action: the tickets listRule finding.",
        "Set an explicit rule (null = superusers only) or declare the rule in public_rules when public is "
