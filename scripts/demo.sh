@@ -130,12 +130,12 @@ narrate() {
     local reports="$1" line shown_before=0
     while IFS= read -r line; do
         case "$line" in
-            *"TASK [Attack (vulnerable)"*) printf '%s1/6%s attacks against the vulnerable instance ...\n' "$B" "$N" ;;
+            *"TASK [Run the attack suite, expecting vulnerable"*) printf '%s1/6%s attacks against the vulnerable instance ...\n' "$B" "$N" ;;
             *"TASK [Audit (before)]"*) printf '%s2/6%s audit (api, host and probe scopes) ...\n' "$B" "$N" ;;
             *"TASK [Run harden.yml (check)]"*) printf '%s3/6%s harden.yml --check --diff ...\n' "$B" "$N" ;;
             *"TASK [Run harden.yml (converge)]"*) printf '%s4/6%s harden.yml ...\n' "$B" "$N" ;;
             *"TASK [Run harden.yml (again)]"*) printf '    harden.yml again (idempotence) ...\n' ;;
-            *"TASK [Attack (hardened)"*) printf '%s5/6%s the same attacks against the hardened instance ...\n' "$B" "$N" ;;
+            *"TASK [Run the attack suite, expecting hardened"*) printf '%s5/6%s the same attacks against the hardened instance ...\n' "$B" "$N" ;;
             *"TASK [Audit (after)]"*) printf '%s6/6%s audit again ...\n' "$B" "$N" ;;
             *"TASK [Records and fingerprint before"*)
                 if [[ $shown_before -eq 0 && -f "$reports/audit-before.markdown" ]]; then
