@@ -16,7 +16,7 @@ HOOK = 'routerAdd("GET", "/pbguard/ping", (e) => {\n  return e.json(200, { "pong
 
 def _curl(host, path, *extra):
     cmd = "curl -sS -o /dev/null -w '%{http_code}' " + " ".join(extra) + f" http://127.0.0.1:{PORT}{path}"
-    for _ in range(30):
+    for _attempt in range(30):
         res = host.run(cmd)
         if res.rc == 0 and res.stdout.strip() != "000":
             return res.stdout.strip()

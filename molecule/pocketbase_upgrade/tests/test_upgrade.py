@@ -37,7 +37,7 @@ def test_installed_from_release_archive_and_checksums(host):
 
 
 def test_health_200_on_loopback(host):
-    for _ in range(30):
+    for _attempt in range(30):
         res = host.run(f"curl -sS http://127.0.0.1:{PORT}/api/health")
         if res.rc == 0:
             break
@@ -46,7 +46,7 @@ def test_health_200_on_loopback(host):
 
 
 def test_every_record_kept(host):
-    count, digest, _ = _before(host)
+    count, digest, _email = _before(host)
     assert count == 25
     assert int(_sql(host, "select count(*) from notes")) == count
     rows = _sql(host, "select id || '|' || title || '|' || n from notes order by id")
@@ -58,7 +58,7 @@ def test_every_record_kept(host):
 
 
 def test_admin_migrated_to_superusers(host):
-    _, _, email = _before(host)
+    email = _before(host)[2]
     assert _sql(host, "select email from _superusers") == email
 
 
