@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """The article's seven attack patterns (plus superuser brute force) as real HTTP attacks.
 
@@ -29,7 +28,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -95,7 +93,7 @@ class Target(object):
             return self._tokens[name]
         u = self.user(name)
         c = self.client()
-        for _ in range(8):
+        for _attempt in range(8):
             r = c.post("/api/collections/users/auth-with-password",
                        {"identity": u["email"], "password": u["password"]})
             if r.status == 429:
@@ -238,7 +236,7 @@ def p3_enumerate_admins(t):
 def p4_unverified_login(t):
     u = t.user("eve")
     c = t.client()
-    for _ in range(8):
+    for _attempt in range(8):
         r = c.post("/api/collections/users/auth-with-password",
                    {"identity": u["email"], "password": u["password"]})
         if r.status != 429:
@@ -388,10 +386,10 @@ def _compress(statuses):
     return " ".join(out)
 
 
-ATTACKS = {f.__name__: f for f in (p1_dashboard, p1_superuser_login, p1_direct_port,
-                                    p2_list_tickets, p2_update_profile, p3_enumerate_admins,
-                                    p4_unverified_login, p5_file_no_token, p6_hook_escalation,
-                                    p6_ssrf, p7_version, bruteforce)}
+ATTACKS = {f.__name__: f for f in (
+    p1_dashboard, p1_superuser_login, p1_direct_port, p2_list_tickets, p2_update_profile,
+    p3_enumerate_admins, p4_unverified_login, p5_file_no_token, p6_hook_escalation, p6_ssrf,
+    p7_version, bruteforce)}
 
 
 def run(target, names):

@@ -58,7 +58,7 @@ class Client(object):
         self.prefix = parts.path.rstrip("/")
         self.connect_host, self.connect_port = self.host, self.port
         if connect:
-            h, _, p = connect.rpartition(":")
+            h, _sep, p = connect.rpartition(":")
             self.connect_host, self.connect_port = h.strip("[]"), int(p)
         self.source = source
         self.verify = verify

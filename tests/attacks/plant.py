@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """Plant the article's seven findings into a real PocketBase (0.23+) over plain HTTP.
 
@@ -128,8 +127,8 @@ def plant(url, email, password, state_path, hooks_dir=None, connect=None):
     if not any(f["name"] == "idcard" for f in fields):
         fields.append({"name": "idcard", "type": "file", "maxSelect": 1, "maxSize": 1048576,
                        "protected": False})
-    _ok(su.patch("/api/collections/users", {"fields": fields, "authRule": "",
-                                             "viewRule": "id = @request.auth.id"}),
+    _ok(su.patch("/api/collections/users",
+                 {"fields": fields, "authRule": "", "viewRule": "id = @request.auth.id"}),
         "patch users")
 
     state = {"url": url, "users": {}, "records": {}}
@@ -237,7 +236,7 @@ def harden_api(url, email, password, hooks_dir=None, connect=None, superuser_ips
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     ap.add_argument("action", choices=["plant", "count", "harden-api"])
     ap.add_argument("--url", default=os.environ.get("POCKETBASE_URL", "http://127.0.0.1:8090"))
     ap.add_argument("--connect", default=None)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """Before/after summary of an end-to-end run: one row per control area, coloured pass/fail.
 

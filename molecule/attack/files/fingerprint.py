@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fingerprint a PocketBase host's state: every file under the given paths (path, mode, owner,
 SHA-256) plus a logical dump of each SQLite database (tables in order, rows sorted).
 
