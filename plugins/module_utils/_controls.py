@@ -879,39 +879,25 @@ def check_rul_declared_public_drift(ctx):
     return out or [ok("public_rules", "every collection in public_rules exists")]
 
 
-def check_rul_tautology(ctx):
-    out, n = _rule_failures(ctx, ("tautology",), respect_public=True)
-    return out or [ok("collections", "%d rule(s): no tautologies" % n)]
+def _rule_finding_check(codes, ok_message, respect_public=False):
+    """A check that fails every rule with a linter finding in ``codes``; ``ok_message`` takes the rule count."""
+    def check(ctx):
+        out, n = _rule_failures(ctx, codes, respect_public=respect_public)
+        return out or [ok("collections", ok_message % n)]
+    return check
 
 
-def check_rul_auth_only(ctx):
-    out, n = _rule_failures(ctx, ("auth_only_no_ownership",))
-    return out or [ok("collections", "%d rule(s): every auth-only rule has an ownership condition" % n)]
-
-
-def check_rul_body_decides(ctx):
-    out, n = _rule_failures(ctx, ("client_body_decides",))
-    return out or [ok("collections", "%d rule(s): no access decided by client-provided body data" % n)]
-
-
-def check_rul_collection_join(ctx):
-    out, n = _rule_failures(ctx, ("collection_join",))
-    return out or [ok("collections", "%d rule(s): no @collection joins" % n)]
-
-
-def check_rul_join_readable(ctx):
-    out, n = _rule_failures(ctx, ("joined_collection_readable",))
-    return out or [ok("collections", "%d rule(s): no join over a readable collection" % n)]
-
-
-def check_rul_generation(ctx):
-    out, n = _rule_failures(ctx, ("identifier_generation_mismatch",))
-    return out or [ok("collections", "%d rule(s): identifiers match the server generation" % n)]
-
-
-def check_rul_parse(ctx):
-    out, n = _rule_failures(ctx, ("parse_error",))
-    return out or [ok("collections", "%d rule(s) parsed" % n)]
+check_rul_tautology = _rule_finding_check(("tautology",), "%d rule(s): no tautologies", respect_public=True)
+check_rul_auth_only = _rule_finding_check(
+    ("auth_only_no_ownership",), "%d rule(s): every auth-only rule has an ownership condition")
+check_rul_body_decides = _rule_finding_check(
+    ("client_body_decides",), "%d rule(s): no access decided by client-provided body data")
+check_rul_collection_join = _rule_finding_check(("collection_join",), "%d rule(s): no @collection joins")
+check_rul_join_readable = _rule_finding_check(
+    ("joined_collection_readable",), "%d rule(s): no join over a readable collection")
+check_rul_generation = _rule_finding_check(
+    ("identifier_generation_mismatch",), "%d rule(s): identifiers match the server generation")
+check_rul_parse = _rule_finding_check(("parse_error",), "%d rule(s) parsed")
 
 
 def check_rul_default_deny(ctx):

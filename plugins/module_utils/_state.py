@@ -20,6 +20,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import PocketBaseError
+
 MASK = "********"
 
 # Settings secrets are write-only (FACTS §4): never read, never compared,
@@ -498,3 +500,11 @@ def error_details(err):
 def error_message(err, action):
     """One line: what failed, then PocketBase's own message (with its validation messages) and hint."""
     return "%s failed: %s" % (action, str(err))
+
+
+def execute(module, client, run, action):
+    """Run an enforcing module's ``run(module, client)``; a PocketBaseError fails the module with a clear message."""
+    try:
+        return run(module, client)
+    except PocketBaseError as err:
+        module.fail_json(msg=error_message(err, action), error=error_details(err))

@@ -384,12 +384,7 @@ def run(module, client):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    client = client_from_module(module)
-    try:
-        result = run(module, client)
-    except PocketBaseError as err:
-        module.fail_json(msg=_state.error_message(err, "pocketbase_superuser"), error=_state.error_details(err))
-    module.exit_json(**result)
+    module.exit_json(**_state.execute(module, client_from_module(module), run, "pocketbase_superuser"))
 
 
 if __name__ == "__main__":
