@@ -155,7 +155,9 @@ class Empty(Node):
 _EMPTY = Empty()
 
 
-class Or(Node):
+class _Junction(Node):
+    """Operands joined by one logical operator (``Or``: ``||``, ``And``: ``&&``)."""
+
     __slots__ = ("items",)
     _fields = ("items",)
 
@@ -166,15 +168,12 @@ class Or(Node):
         self.items = tuple(items)
 
 
-class And(Node):
-    __slots__ = ("items",)
-    _fields = ("items",)
+class Or(_Junction):
+    __slots__ = ()
 
-    def _key(self):
-        return (self.items,)
 
-    def __init__(self, items):
-        self.items = tuple(items)
+class And(_Junction):
+    __slots__ = ()
 
 
 class Group(Node):
