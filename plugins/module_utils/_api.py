@@ -70,12 +70,13 @@ def host_version(module, binary="pocketbase"):
     return parse_cli_version(out or err)
 
 
-def version_tuple(version):
-    """``"0.40.6"`` -> ``(0, 40, 6)``; ``None`` for anything unparsable."""
+def version_tuple(version, min_parts=2):
+    """``"0.40.6"`` -> ``(0, 40, 6)``; missing parts up to three are 0; ``None`` for anything with fewer
+    than ``min_parts`` numbers (``min_parts=3`` when only an exact release may match)."""
     if not version:
         return None
     parts = re.findall(r"\d+", str(version))[:3]
-    if len(parts) < 2:
+    if len(parts) < min_parts:
         return None
     return tuple(int(p) for p in parts + ["0"] * (3 - len(parts)))
 

@@ -30,7 +30,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -98,12 +98,8 @@ def err(target, evidence):
 
 
 def version_tuple(version):
-    if not version:
-        return None
-    parts = re.findall(r"\d+", str(version))[:3]
-    if len(parts) < 3:
-        return None
-    return tuple(int(p) for p in parts)
+    """An exact release only (``X.Y.Z``): advisory ranges and the pinned-version check need all three."""
+    return _api.version_tuple(version, min_parts=3)
 
 
 def affected(version, advisory):
