@@ -38,21 +38,30 @@ def exec_flags(host):
 SUPERUSERS_COLLECTION_ID = "pbc_3142635823"
 
 
-def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
-                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None):
-    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
-    url = url.rstrip("/")
-    facts = {"url": url, "requests": []}
+PROBE_IDENTITY = {"identity": "pbguard-probe@invalid.invalid", "password": "pbguard-not-a-password"}
 
-    def get(path, method="GET", body=None):
+
+class _Prober(object):
+    """Unauthenticated requests to one PocketBase URL; each is recorded in ``requests`` as (method, path,
+    status), status None when no HTTP answer came. Calling it returns (status, body text)."""
+
+    def __init__(self, url, open_url, timeout, validate_certs):
+        self.url = url
+        self.open_url = open_url
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.requests = []
+
+    def __call__(self, path, method="GET", body=None):
         headers = {"Accept": "*/*"}
         data = None
         if body is not None:
             data = json.dumps(body)
             headers["Content-Type"] = "application/json"
         try:
-            resp = open_url(url + path, data=data, method=method, headers=headers, timeout=timeout,
-                            validate_certs=validate_certs, follow_redirects="none", http_agent="pbguard-audit")
+            resp = self.open_url(self.url + path, data=data, method=method, headers=headers, timeout=self.timeout,
+                                 validate_certs=self.validate_certs, follow_redirects="none",
+                                 http_agent="pbguard-audit")
             status, text = resp.getcode(), resp.read()
         except Exception as exc:  # pylint: disable=broad-except
             status = getattr(exc, "code", None)
@@ -61,82 +70,106 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
             except Exception:  # pylint: disable=broad-except
                 text = b""
             if status is None:
-                facts["requests"].append((method, path, None))
+                self.requests.append((method, path, None))
                 return None, ""
-        facts["requests"].append((method, path, status))
+        self.requests.append((method, path, status))
         return status, text.decode("utf-8", "replace") if isinstance(text, bytes) else (text or "")
 
+
+def _probe_dashboard(get):
+    """(HTTP status of /_/, version disclosed by the page or its first index-*.js assets, else None)."""
     status, html = get("/_/")
-    facts["admin_ui_status"] = status
-    version = None
     m = re.search(r"PocketBase v(\d+\.\d+\.\d+)", html or "")
     if m:
-        version = m.group(1)
-    elif status == 200:
+        return status, m.group(1)
+    if status == 200:
         for asset in re.findall(r"assets/(index-[A-Za-z0-9_.-]+\.js)", html or "")[:2]:
             s2, js = get("/_/assets/" + asset)
             m = re.search(r"PocketBase v(\d+\.\d+\.\d+)", js or "") if s2 == 200 else None
             if m:
-                version = m.group(1)
-                break
-    facts["disclosed_version"] = version
-    facts["version"] = version
-    hs, _body = get("/api/health")
-    facts["health_status"] = hs
+                return status, m.group(1)
+    return status, None
+
+
+def _probe_generation(get, facts):
+    """'v023' when _superusers answers auth-methods (its MFA/OTP flags go into ``facts``), 'v022' when
+    PocketBase answers 400/404 in its JSON envelope, else None."""
     s, body = get("/api/collections/_superusers/auth-methods")
-    generation = None
     if s == 200:
-        generation = "v023"
         try:
             am = json.loads(body)
             facts["superuser_mfa"] = bool((am.get("mfa") or {}).get("enabled"))
             facts["superuser_otp"] = bool((am.get("otp") or {}).get("enabled"))
         except (ValueError, AttributeError):
             pass
-    elif s in (400, 404):
-        generation = "v022" if '"code"' in (body or "") else None
-    facts["generation"] = generation
-    login_path = "/api/admins/auth-with-password" if generation == "v022" else \
-        "/api/collections/_superusers/auth-with-password"
-    facts["superuser_login_path"] = login_path
-    s, _body = get(login_path, "POST",
-                   {"identity": "pbguard-probe@invalid.invalid", "password": "pbguard-not-a-password"})
-    facts["superuser_login_status"] = s
-    # PocketBase 0.23+ resolves _superusers case-insensitively and by id: each spelling must be blocked too.
+        return "v023"
+    if s in (400, 404):
+        return "v022" if '"code"' in (body or "") else None
+    return None
+
+
+def _probe_login_variants(get, generation):
+    """{path: status} of the other spellings of the 0.23+ superuser login: PocketBase resolves _superusers
+    case-insensitively and by id, so each spelling must be blocked too."""
     variants = {}
     if generation != "v022":
         for path in ("/api/collections/_SUPERUSERS/auth-with-password",
                      "/api/collections/%5Fsuperusers/auth-with-password",
                      "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID):
-            variants[path] = get(path, "POST", {"identity": "pbguard-probe@invalid.invalid",
-                                                "password": "pbguard-not-a-password"})[0]
-    facts["superuser_login_variants"] = variants
+            variants[path] = get(path, "POST", dict(PROBE_IDENTITY))[0]
+    return variants
 
-    cred = {"enabled": bool(probe_credentials), "attempts": 0, "weak": [], "rate_limited": False,
-            "emails": []}
+
+def _probe_credentials(get, login_path, login_status, emails, max_attempts, passwords, sleep):
+    """Opt-in common-password logins, at most ``max_attempts``, stopping at the first HTTP 429."""
+    emails = list(dict.fromkeys([e for e in (emails or []) if e] + ["admin@example.com"]))[:5]
+    cred = {"enabled": True, "attempts": 0, "weak": [], "rate_limited": False, "emails": emails}
+    if login_status in (403, 404, None):
+        cred["reason"] = "superuser login not reachable (HTTP %s)" % login_status
+        return cred
+    for email in emails:
+        if cred["rate_limited"] or cred["attempts"] >= max_attempts:
+            break
+        for pw in passwords:
+            if cred["attempts"] >= max_attempts:
+                break
+            cred["attempts"] += 1
+            st, b = get(login_path, "POST", {"identity": email, "password": pw})
+            if st == 429:
+                cred["rate_limited"] = True
+                break
+            if st == 200 or (st == 401 and "mfaId" in (b or "")):
+                cred["weak"].append(email)
+                break
+            if sleep:
+                sleep(0.05)
+    return cred
+
+
+def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
+                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None):
+    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
+    url = url.rstrip("/")
+    get = _Prober(url, open_url, timeout, validate_certs)
+    facts = {"url": url, "requests": get.requests}
+    facts["admin_ui_status"], version = _probe_dashboard(get)
+    facts["disclosed_version"] = version
+    facts["version"] = version
+    facts["health_status"] = get("/api/health")[0]
+    generation = _probe_generation(get, facts)
+    facts["generation"] = generation
+    login_path = "/api/admins/auth-with-password" if generation == "v022" else \
+        "/api/collections/_superusers/auth-with-password"
+    facts["superuser_login_path"] = login_path
+    login_status = get(login_path, "POST", dict(PROBE_IDENTITY))[0]
+    facts["superuser_login_status"] = login_status
+    facts["superuser_login_variants"] = _probe_login_variants(get, generation)
     if probe_credentials:
-        emails = list(dict.fromkeys([e for e in (emails or []) if e] + ["admin@example.com"]))[:5]
-        cred["emails"] = emails
-        if s in (403, 404, None):
-            cred["reason"] = "superuser login not reachable (HTTP %s)" % s
-        else:
-            for email in emails:
-                if cred["rate_limited"] or cred["attempts"] >= max_attempts:
-                    break
-                for pw in passwords:
-                    if cred["attempts"] >= max_attempts:
-                        break
-                    cred["attempts"] += 1
-                    st, b = get(login_path, "POST", {"identity": email, "password": pw})
-                    if st == 429:
-                        cred["rate_limited"] = True
-                        break
-                    if st == 200 or (st == 401 and "mfaId" in (b or "")):
-                        cred["weak"].append(email)
-                        break
-                    if sleep:
-                        sleep(0.05)
-    facts["credential_probe"] = cred
+        facts["credential_probe"] = _probe_credentials(get, login_path, login_status, emails, max_attempts,
+                                                       passwords, sleep)
+    else:
+        facts["credential_probe"] = {"enabled": False, "attempts": 0, "weak": [], "rate_limited": False,
+                                     "emails": []}
     return facts
 
 
@@ -252,13 +285,9 @@ def load_manifest(path):
     return out
 
 
-def gather_host(params, run_command, generation=None):
-    """Host facts for host-scope controls; each missing part is recorded, never fatal."""
-    unit = params.get("service_name") or "pocketbase"
-    if not unit.endswith(".service"):
-        unit += ".service"
-    facts = {"unit": unit, "paths": {}}
-    # systemd unit
+def _unit_facts(run_command, unit, facts):
+    """systemd properties of ``unit`` into ``facts`` (loaded?, User, ExecStart and its flags); returns the
+    raw properties and ExecStart's argv."""
     rc, out, errout = _run(run_command, ["systemctl", "show", unit, "--no-pager"] +
                            ["-p%s" % p for p in UNIT_PROPERTIES])
     props = {}
@@ -267,27 +296,31 @@ def gather_host(params, run_command, generation=None):
             if "=" in line:
                 k, v = line.split("=", 1)
                 props[k] = v
+    loaded = props.get("LoadState") == "loaded"
     facts["unit_props_error"] = None if rc == 0 else (errout or "systemctl unavailable").strip()[:200]
-    facts["unit_loaded"] = (props.get("LoadState") == "loaded") if props else None
-    facts["unit_user"] = props.get("User") if props.get("LoadState") == "loaded" else None
-    exec_start = props.get("ExecStart") if props.get("LoadState") == "loaded" else None
+    facts["unit_loaded"] = loaded if props else None
+    facts["unit_user"] = props.get("User") if loaded else None
+    exec_start = props.get("ExecStart") if loaded else None
     facts["exec_start"] = exec_start or None
     argv, flags = parse_exec_start(exec_start or "")
     facts["exec_flags"] = flags
-    # systemd-analyze security
+    return props, argv
+
+
+def _exposure(run_command, unit, facts):
+    """``systemd-analyze security`` overall exposure of a loaded unit (or the reason it is missing)."""
     facts["exposure"] = None
     if facts["unit_loaded"]:
-        rc, out, errout = _run(run_command, ["systemd-analyze", "security", "--no-pager", unit])
+        _rc, out, errout = _run(run_command, ["systemd-analyze", "security", "--no-pager", unit])
         m = re.search(r"Overall exposure level for \S+:\s*([0-9.]+)", out or "")
         if m:
             facts["exposure"] = float(m.group(1))
         else:
             facts["exposure_error"] = (errout or out or "").strip()[-200:]
-    # listeners
-    facts["listeners"] = parse_listeners(_run(run_command, ["ss", "-ltnpH"])[1], props.get("MainPID"),
-                                         params.get("port") or 8090)
-    # service user
-    name = params.get("service_user") or facts["unit_user"] or "pocketbase"
+
+
+def _service_user(name):
+    """{name, uid, gids, shell} of the service user; uid None when the account does not exist."""
     user = {"name": name, "uid": None}
     try:
         pw = pwd.getpwnam(name)
@@ -295,13 +328,17 @@ def gather_host(params, run_command, generation=None):
         user.update(uid=pw.pw_uid, gids=gids, shell=pw.pw_shell)
     except KeyError:
         pass
-    facts["service_user"] = user
-    # paths
+    return user
+
+
+def _host_paths(params, argv, flags, user):
+    """(binary, data dir, hooks dir, {key: path info}) from the module params, else the unit's ExecStart,
+    else the pocketbase role's defaults."""
     binary = params.get("binary_path") or (argv[0] if argv else None) or "/usr/local/bin/pocketbase"
     data_dir = params.get("data_dir") or flags.get("--dir") or "/var/lib/pocketbase/pb_data"
     hooks_dir = params.get("hooks_dir") or flags.get("--hooksDir") or \
         os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_hooks")
-    paths = facts["paths"]
+    paths = {}
     paths["binary"] = _path_info(binary, user)
     paths["binary_dir"] = _path_info(os.path.dirname(os.path.realpath(binary)), user)
     paths["data_dir"] = _path_info(data_dir, user)
@@ -311,67 +348,86 @@ def gather_host(params, run_command, generation=None):
         paths["hooks_manifest"] = _path_info(params["hooks_manifest"], user)
     if params.get("env_file"):
         paths["env_file"] = _path_info(params["env_file"], user)
-    public_dir = flags.get("--publicDir") or os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_public")
-    facts["serves_browser_app"] = os.path.isdir(public_dir) and bool(os.listdir(public_dir))
-    # version from the binary
-    facts["version"] = None
+    return binary, data_dir, hooks_dir, paths
+
+
+def _binary_version(run_command, binary):
+    """``X.Y.Z`` from ``<binary> --version``, None when not executable or not printed."""
     if os.access(binary, os.X_OK):
-        rc, out, _e = _run(run_command, [binary, "--version"])
+        _rc, out, _e = _run(run_command, [binary, "--version"])
         m = re.search(r"(\d+\.\d+\.\d+)", out or "")
         if m:
-            facts["version"] = m.group(1)
-    # hooks
-    facts["hooks"] = None
-    try:
-        gen = generation or (("v022" if engine.version_tuple(facts["version"]) < (0, 23, 0) else "v023")
-                             if facts["version"] else None)
-        files, findings = _hooks_lint.lint_dir(hooks_dir, gen)
-        digests = {}
-        for f in files:
-            with open(os.path.join(hooks_dir, f), "rb") as fh:
-                digests[f] = hashlib.sha256(fh.read()).hexdigest()
-        hooks = {"dir": hooks_dir, "files": files, "findings": [x.as_dict() for x in findings],
-                 "sha256": digests, "generation": gen, "manifest": None}
-        if params.get("hooks_manifest"):
-            try:
-                hooks["manifest"] = load_manifest(params["hooks_manifest"])
-            except (OSError, IOError, ValueError, AttributeError, TypeError) as exc:
-                hooks["manifest_error"] = "%s: %s" % (params["hooks_manifest"], exc.__class__.__name__)
-        else:
-            hooks["manifest_error"] = "hooks_manifest not set"
-        facts["hooks"] = hooks
-    except OSError as exc:
-        facts["hooks_error"] = "%s: %s" % (hooks_dir, exc.strerror or exc.__class__.__name__)
-    # proxy configs
-    proxy_paths = params.get("proxy_config_paths") or list(DEFAULT_PROXY_PATHS)
-    facts["proxy_config_paths"] = proxy_paths
+            return m.group(1)
+    return None
+
+
+def _hook_facts(params, hooks_dir, generation):
+    """Hook files of ``hooks_dir`` with lint findings, sha256 digests and the deployed manifest (or why it
+    is missing). Raises OSError when the hooks dir cannot be read."""
+    files, findings = _hooks_lint.lint_dir(hooks_dir, generation)
+    digests = {}
+    for f in files:
+        with open(os.path.join(hooks_dir, f), "rb") as fh:
+            digests[f] = hashlib.sha256(fh.read()).hexdigest()
+    hooks = {"dir": hooks_dir, "files": files, "findings": [x.as_dict() for x in findings],
+             "sha256": digests, "generation": generation, "manifest": None}
+    if params.get("hooks_manifest"):
+        try:
+            hooks["manifest"] = load_manifest(params["hooks_manifest"])
+        except (OSError, IOError, ValueError, AttributeError, TypeError) as exc:
+            hooks["manifest_error"] = "%s: %s" % (params["hooks_manifest"], exc.__class__.__name__)
+    else:
+        hooks["manifest_error"] = "hooks_manifest not set"
+    return hooks
+
+
+def _read_config_files(paths):
+    """{file: text} of each regular file among ``paths`` and inside the directories among them (sorted);
+    unreadable files are skipped."""
     configs = {}
-    for p in proxy_paths:
-        files = []
-        if os.path.isdir(p):
-            files = [os.path.join(p, n) for n in sorted(os.listdir(p)) if os.path.isfile(os.path.join(p, n))]
-        elif os.path.isfile(p):
-            files = [p]
-        for f in files:
-            try:
-                with open(f, "r") as fh:
-                    configs[f] = fh.read()
-            except (OSError, IOError, UnicodeDecodeError):
-                continue
-    facts["proxy_configs"] = configs
-    # logrotate rules (which proxy access logs are rotated)
-    logrotate = {}
-    for p in params.get("logrotate_paths") or list(DEFAULT_LOGROTATE_PATHS):
+    for p in paths:
         files = [os.path.join(p, n) for n in sorted(os.listdir(p))] if os.path.isdir(p) else [p]
         for f in files:
             if not os.path.isfile(f):
                 continue
             try:
                 with open(f, "r") as fh:
-                    logrotate[f] = fh.read()
+                    configs[f] = fh.read()
             except (OSError, IOError, UnicodeDecodeError):
                 continue
-    facts["logrotate_configs"] = logrotate
+    return configs
+
+
+def gather_host(params, run_command, generation=None):
+    """Host facts for host-scope controls; each missing part is recorded, never fatal."""
+    unit = params.get("service_name") or "pocketbase"
+    if not unit.endswith(".service"):
+        unit += ".service"
+    facts = {"unit": unit, "paths": {}}
+    props, argv = _unit_facts(run_command, unit, facts)
+    flags = facts["exec_flags"]
+    _exposure(run_command, unit, facts)
+    facts["listeners"] = parse_listeners(_run(run_command, ["ss", "-ltnpH"])[1], props.get("MainPID"),
+                                         params.get("port") or 8090)
+    user = _service_user(params.get("service_user") or facts["unit_user"] or "pocketbase")
+    facts["service_user"] = user
+    binary, data_dir, hooks_dir, paths = _host_paths(params, argv, flags, user)
+    facts["paths"].update(paths)
+    public_dir = flags.get("--publicDir") or os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_public")
+    facts["serves_browser_app"] = os.path.isdir(public_dir) and bool(os.listdir(public_dir))
+    facts["version"] = _binary_version(run_command, binary)
+    facts["hooks"] = None
+    try:
+        gen = generation or (("v022" if engine.version_tuple(facts["version"]) < (0, 23, 0) else "v023")
+                             if facts["version"] else None)
+        facts["hooks"] = _hook_facts(params, hooks_dir, gen)
+    except OSError as exc:
+        facts["hooks_error"] = "%s: %s" % (hooks_dir, exc.strerror or exc.__class__.__name__)
+    proxy_paths = params.get("proxy_config_paths") or list(DEFAULT_PROXY_PATHS)
+    facts["proxy_config_paths"] = proxy_paths
+    facts["proxy_configs"] = _read_config_files(proxy_paths)
+    # logrotate rules (which proxy access logs are rotated)
+    facts["logrotate_configs"] = _read_config_files(params.get("logrotate_paths") or list(DEFAULT_LOGROTATE_PATHS))
     return facts
 
 
