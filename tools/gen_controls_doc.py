@@ -62,7 +62,7 @@ def render(controls_mod, root=ROOT):
         "",
         "Every control of `pbguard.pocketbase.pocketbase_audit`. **Scope**: `api` needs only superuser API",
         "access, `host` reads files, sockets, the systemd unit and proxy configuration on the host, `probe` sends",
-        "unauthenticated requests. **Profile**: `baseline` is the article's minimum posture for small projects,",
+        "unauthenticated requests. **Profile**: `baseline` is the [source article's](sources.md) minimum posture for small projects,",
         "`strict` the full checklist (a strict run includes baseline controls). A check that cannot run reports",
         "`error` with the reason: unknown is never `pass`.",
         "",

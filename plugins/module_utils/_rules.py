@@ -1047,7 +1047,7 @@ _SEV_AUTH_ONLY = {"listRule": "medium", "viewRule": "medium", "updateRule": "hig
 _READ_ACTIONS = ("listRule", "viewRule")
 
 
-# 0.23+ features that arrived in later releases (CHANGELOG, FACTS section 8)
+# 0.23+ features that arrived in later releases (docs/pocketbase-facts.md#rule-syntax)
 FEATURE_SINCE = {":lower": (0, 24, 0), "@yesterday": (0, 24, 0), "@tomorrow": (0, 24, 0),
                  "geoDistance()": (0, 27, 0), ":changed": (0, 34, 0), "strftime()": (0, 36, 0)}
 

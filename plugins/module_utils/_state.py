@@ -24,7 +24,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import Poc
 
 MASK = "********"
 
-# Settings secrets are write-only (FACTS §4): never read, never compared,
+# Settings secrets are write-only (docs/pocketbase-facts.md#settings-secrets): never read, never compared,
 # never round-tripped from a GET into a PATCH.
 SETTINGS_SECRET_PATHS = (
     ("smtp", "password"),

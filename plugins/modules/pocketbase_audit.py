@@ -43,7 +43,7 @@ options:
     default: [api]
   profile:
     description:
-      - C(baseline) runs the article's minimum posture for small projects, C(strict) the full checklist.
+      - C(baseline) runs the source article's minimum posture for small projects (docs/sources.md), C(strict) the full checklist.
     type: str
     choices: [baseline, strict]
     default: baseline

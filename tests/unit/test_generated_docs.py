@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import re
 import sys
 
 import pytest
@@ -130,3 +131,42 @@ def test_table_cells_escape_pipes_and_show_required_and_choices():
     table = role_docs.render_table({"argument_specs": {"main": {"options": {
         "a": {"type": "str", "required": True, "description": ["x | y"], "choices": ["", "b"]}}}}})
     assert "| `a` | str | required | x \\| y Choices: '', b. |" in table
+
+
+# --------------------------------------------------------------------------- references resolve inside the repo
+
+DOC_LINK_RE = re.compile(r"docs/([a-z0-9_-]+\.md)(?:#([a-z0-9-]+))?")
+SCANNED = ("plugins", "roles", "tools", "tests", "docs", "README.md")
+
+
+def _anchors(markdown):
+    return set(re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+               for line in markdown.splitlines() if line.startswith("#"))
+
+
+def _scanned_files():
+    for top in SCANNED:
+        path = os.path.join(ROOT, top)
+        if os.path.isfile(path):
+            yield path
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
+            for fname in filenames:
+                if fname.endswith((".py", ".md", ".yml", ".j2", ".txt")):
+                    yield os.path.join(dirpath, fname)
+
+
+def test_doc_references_resolve_and_no_outside_references_remain():
+    broken, outside = [], []
+    for path in _scanned_files():
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        rel = os.path.relpath(path, ROOT)
+        for page, anchor in DOC_LINK_RE.findall(text):
+            target = os.path.join(ROOT, "docs", page)
+            if not os.path.isfile(target) or (anchor and anchor not in _anchors(_read("docs", page))):
+                broken.append("%s -> docs/%s#%s" % (rel, page, anchor))
+        if rel != os.path.join("docs", "pocketbase-facts.md") and re.search(r"FACTS(\.md)? ?(§|section)", text):
+            outside.append(rel)
+    assert broken == []
+    assert outside == [], "'FACTS' references point outside the repository: link docs/pocketbase-facts.md"
