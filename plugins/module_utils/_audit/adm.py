@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import INSTALLER_EMAIL
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
@@ -22,7 +23,6 @@ DEFAULT_LOOKING_EMAIL_RE = re.compile(
     r"localhost|admin\.com|local|invalid)$|^__pbinstaller@|@example\.(com|org|net)$", re.I)
 SHARED_EMAIL_RE = re.compile(r"^(admin|administrator|root|ops|devops|dev|team|info|it|support|webmaster|"
                              r"sysadmin|office|shared|backend|hello|contact)[@+]", re.I)
-INSTALLER_EMAIL = "__pbinstaller@example.com"
 
 
 @control("PBG-ADM-001", title="No default-looking superuser accounts",
