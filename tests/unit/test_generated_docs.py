@@ -66,9 +66,10 @@ def test_every_control_names_its_check_function(controls_md):
 
 
 def test_every_control_lists_its_unit_cases_both_ways(controls_md):
+    cases = trace.unit_cases(ROOT)
     for c in C.CONTROLS:
         line = [x for x in _section(controls_md, c["id"]).splitlines() if x.startswith("- Tests: ")][0]
-        counts = trace.unit_cases(ROOT)[c["id"]]
+        counts = cases[c["id"]]
         assert counts["pass"] >= 1 and counts["fail"] >= 1, c["id"]
         assert "(%d pass, %d fail)" % (counts["pass"], counts["fail"]) in line
 
