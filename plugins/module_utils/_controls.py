@@ -30,7 +30,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint, _rul_depth
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -1701,6 +1701,10 @@ CONTROLS = [
        "Set pocketbase_encryption_key (--encryptionEnv with a root-only EnvironmentFile).",
        check_sys_encryption),
 ]
+
+# rules read as logic (PBG-RUL-011..017, module_utils/_rul_depth.py), listed after PBG-RUL-010
+_RUL_DEPTH_AT = [c["id"] for c in CONTROLS].index("PBG-RUL-010") + 1
+CONTROLS[_RUL_DEPTH_AT:_RUL_DEPTH_AT] = [_c(*entry) for entry in _rul_depth.CONTROLS]
 
 CONTROLS_BY_ID = dict((c["id"], c) for c in CONTROLS)
 
