@@ -28,53 +28,57 @@ def _schema(ctx):
     return schema
 
 
-def _results(issues, ok_evidence):
-    if not issues:
-        return [{"status": "pass", "target": "collections", "evidence": ok_evidence}]
-    return [{"status": "fail", "target": "collection:%s.%s" % (i.collection, i.rule), "evidence": i.message}
-            for i in issues]
+def _results(issues, ok_evidence, schema):
+    out = [{"status": "fail", "target": "collection:%s.%s" % (i.collection, i.rule), "evidence": i.message}
+           for i in issues]
+    # unknown is not pass: a rule with too many || branches to expand was not read
+    out.extend({"status": "error", "target": "collection:%s.%s" % key,
+                "evidence": "more than %d branches once expanded: not analysed" % L.DNF_LIMIT}
+               for key in sorted(schema.too_large))
+    return out or [{"status": "pass", "target": "collections", "evidence": ok_evidence}]
+
+
+def _answer(ctx, question, ok_evidence, **kwargs):
+    schema = _schema(ctx)
+    return _results(question(schema, **kwargs), ok_evidence, schema)
 
 
 def check_rul_privilege_fields(ctx):
     """Fails when a field other rules trust (``@request.auth.role = "admin"``) can be set by the user
     on their own auth record (sign-up or self-update without ``:isset``/``:changed`` guards)."""
-    return _results(L.privilege_escalations(_schema(ctx)),
-                    "no rule trusts an auth field that users can set on their own record")
+    return _answer(ctx, L.privilege_escalations, "no rule trusts an auth field that users can set on their own record")
 
 
 def check_rul_owner_create(ctx):
     """Fails when a createRule does not bind the owner relation to ``@request.auth.id``."""
-    return _results(L.unbound_owner_on_create(_schema(ctx)),
-                    "every createRule binds the owner relation to the caller")
+    return _answer(ctx, L.unbound_owner_on_create, "every createRule binds the owner relation to the caller")
 
 
 def check_rul_owner_transfer(ctx):
     """Fails when an updateRule lets the owner relation change."""
-    return _results(L.transferable_owner(_schema(ctx)), "no updateRule lets the owner relation change")
+    return _answer(ctx, L.transferable_owner, "no updateRule lets the owner relation change")
 
 
 def check_rul_client_inputs(ctx):
     """Fails when a header or query value is all that stands between a guest/any user and access."""
-    return _results(L.client_input_decides(_schema(ctx)),
-                    "no access decided by client-sent headers or query parameters")
+    return _answer(ctx, L.client_input_decides, "no access decided by client-sent headers or query parameters")
 
 
 def check_rul_guest(ctx):
     """Fails when a rule that checks ``@request.auth`` is satisfied by a guest (inequalities and
     negations on empty auth fields, ``||`` branches), unless declared public."""
-    return _results(L.guest_satisfiable(_schema(ctx), public=ctx.public_declared),
-                    "no rule that checks @request.auth lets a guest through")
+    return _answer(ctx, L.guest_satisfiable, "no rule that checks @request.auth lets a guest through",
+                   public=ctx.public_declared)
 
 
 def check_rul_identity_like(ctx):
     """Fails when ``~`` (contains) compares an identity (e-mail, id, username, owner)."""
-    return _results(L.identity_contains(_schema(ctx)), "no identity compared with ~ (contains)")
+    return _answer(ctx, L.identity_contains, "no identity compared with ~ (contains)")
 
 
 def check_rul_open_collection(ctx):
     """Fails when self-registered accounts pass a rule meant for another (or any vetted) auth collection."""
-    return _results(L.open_collection_access(_schema(ctx)),
-                    "no rule admits accounts of an auth collection anyone can sign up to")
+    return _answer(ctx, L.open_collection_access, "no rule admits accounts of an auth collection anyone can sign up to")
 
 
 # (id, title, severity, scope, profile, source, rationale, remediation, check)
@@ -123,3 +127,26 @@ CONTROLS = (
      "users cannot set.",
      check_rul_open_collection),
 )
+
+# control id -> the question it asks (also used by pocketbase_collection: harden and audit agree)
+QUESTIONS = (
+    ("PBG-RUL-011", L.privilege_escalations),
+    ("PBG-RUL-012", L.unbound_owner_on_create),
+    ("PBG-RUL-013", L.transferable_owner),
+    ("PBG-RUL-014", L.client_input_decides),
+    ("PBG-RUL-015", L.guest_satisfiable),
+    ("PBG-RUL-016", L.identity_contains),
+    ("PBG-RUL-017", L.open_collection_access),
+)
+SEVERITY = dict((entry[0], entry[2]) for entry in CONTROLS)
+
+
+def all_issues(collections, generation, public=lambda collection, rule: False):
+    """[(control id, severity, Issue)] for normalized collections; ``public(collection, rule)`` marks
+    rules meant for guests (PBG-RUL-015 leaves them alone)."""
+    schema = L.Schema(collections, generation)
+    out = []
+    for control, question in QUESTIONS:
+        issues = question(schema, public=public) if question is L.guest_satisfiable else question(schema)
+        out.extend((control, SEVERITY[control], issue) for issue in issues)
+    return out

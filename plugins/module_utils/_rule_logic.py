@@ -52,7 +52,7 @@ IDENTITY_FIELDS = frozenset(("id", "email", "username", "collectionName", "colle
 IDENTITY_RECORD_FIELD_HINTS = ("email", "username", "domain", "owner", "user", "author", "member")
 UNSETTABLE_TYPES = frozenset(("autodate", "password", "file"))
 _BLANK, _ANY, _OWN = "blank", "any", "own"
-_DNF_LIMIT = 256
+DNF_LIMIT = 256
 
 
 # --------------------------------------------------------------------------- principals
@@ -104,6 +104,7 @@ class Schema(object):
         self.auth = [c for c in self.collections if c.get("type") == "auth" and c.get("name") != "_superusers"]
         self.auth_ids = dict((c.get("id"), c.get("name")) for c in self.auth if c.get("id"))
         self._branches = {}
+        self.too_large = set()  # (collection, rule): parses, but too many branches to expand
 
     def rules(self, coll):
         return coll.get("rules") or {}
@@ -112,7 +113,11 @@ class Schema(object):
         """Live branches of a rule (None when unset, unparsable or too large to expand)."""
         key = (coll.get("name"), rule)
         if key not in self._branches:
-            self._branches[key] = branches(self.rules(coll).get(rule))
+            expr = self.rules(coll).get(rule)
+            found = branches(expr)
+            if found is None and expr is not None and parses(expr):
+                self.too_large.add(key)
+            self._branches[key] = found
         return self._branches[key]
 
     def user(self, coll, settable=(), owns=False):
@@ -181,6 +186,14 @@ def branches(expr):
     return out
 
 
+def parses(expr):
+    try:
+        R.parse(expr)
+    except R.RuleSyntaxError:
+        return False
+    return True
+
+
 def _dnf(node):
     while isinstance(node, R.Group):
         node = node.expr
@@ -190,7 +203,7 @@ def _dnf(node):
         out = []
         for item in node.items:
             sub = _dnf(item)
-            if sub is None or len(out) + len(sub) > _DNF_LIMIT:
+            if sub is None or len(out) + len(sub) > DNF_LIMIT:
                 return None
             out.extend(sub)
         return out
@@ -198,7 +211,7 @@ def _dnf(node):
         out = [[]]
         for item in node.items:
             sub = _dnf(item)
-            if sub is None or len(out) * len(sub) > _DNF_LIMIT:
+            if sub is None or len(out) * len(sub) > DNF_LIMIT:
                 return None
             out = [a + b for a in out for b in sub]
         return out

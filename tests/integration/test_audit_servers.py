@@ -336,12 +336,14 @@ def harden_v040(srv, tmp_path):
                                v023_field("cover", "file", maxSelect=1, maxSize=1048576)],
                 listRule="", viewRule="",
                 createRule="@request.auth.id != \"\" && @request.body.author = @request.auth.id",
-                updateRule="author = @request.auth.id", deleteRule="author = @request.auth.id")
+                updateRule="author = @request.auth.id && @request.body.author:isset = false",
+                deleteRule="author = @request.auth.id")
     create_v023(srv, "profiles", [v023_field("user", "relation", collectionId=users["id"], maxSelect=1),
                                   v023_field("avatar", "file", maxSelect=1, maxSize=1048576, protected=True)],
                 listRule="user = @request.auth.id", viewRule="user = @request.auth.id",
                 createRule="@request.auth.id != \"\" && @request.body.user = @request.auth.id",
-                updateRule="user = @request.auth.id", deleteRule="user = @request.auth.id")
+                updateRule="user = @request.auth.id && @request.body.user:isset = false",
+                deleteRule="user = @request.auth.id")
     ok(srv.api("PATCH", "/api/settings", {
         "logs": {"maxDays": 14, "logIP": True},
         "backups": {"cron": "0 3 * * *", "cronMaxKeep": 7},
@@ -505,7 +507,8 @@ def test_hardened_v022_no_failure(pb_server_factory, tmp_path):
                                 "options": {"collectionId": users["id"], "maxSelect": 1}}],
                 listRule="", viewRule="",
                 createRule="@request.auth.id != \"\" && @request.data.author = @request.auth.id",
-                updateRule="author = @request.auth.id", deleteRule="author = @request.auth.id")
+                updateRule="author = @request.auth.id && @request.data.author:isset = false",
+                deleteRule="author = @request.auth.id")
     patch_v022(srv, "/api/settings", {"logs": {"maxDays": 14, "logIp": True},
                                       "backups": {"cron": "0 3 * * *", "cronMaxKeep": 7},
                                       "recordAuthToken": {"duration": 604800},

@@ -290,3 +290,122 @@ def test_policy_rulesets_pass_every_question():
                      L.client_input_decides, L.guest_satisfiable, L.identity_contains,
                      L.open_collection_access):
         assert question(s) == [], question.__name__
+
+
+def test_request_data_locks_on_v022():
+    s = schema(users(create='@request.data.role:isset = false',
+                     update='id = @request.auth.id && @request.data.role:isset = false'),
+               coll("reports", listRule=ADMIN), generation="v022")
+    assert L.privilege_escalations(s) == []
+    s = schema(users(create=None, update='id = @request.auth.id'), coll("reports", listRule=ADMIN),
+               generation="v022")
+    assert [i.rule for i in L.privilege_escalations(s)] == ["updateRule"]
+
+
+# --------------------------------------------------------------------------- the controls
+
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls as C  # noqa: E402
+
+
+def _run(collections, control, public_rules=None):
+    snap = {"version": "0.40.6", "generation": "v023", "collections": collections, "settings": {}}
+    ctx = C.AuditContext({"public_rules": public_rules or {}}, snapshot=snap)
+    return [(f["status"], f["target"]) for f in C.run_controls(ctx, [C.CONTROLS_BY_ID[control]])]
+
+
+@pytest.mark.parametrize("control,bad,good,target", [
+    ("PBG-RUL-011", [users(), coll("reports", listRule=ADMIN)],
+     [users(create=None, update=None), coll("reports", listRule=ADMIN)], "collection:users.createRule"),
+    ("PBG-RUL-012", [users(create=None), posts('@request.auth.id != ""')],
+     [users(create=None), posts('@request.auth.id != "" && @request.body.author = @request.auth.id')],
+     "collection:posts.createRule"),
+    ("PBG-RUL-013", [users(create=None), posts(None)],
+     [users(create=None), posts(None, "author = @request.auth.id && @request.body.author:isset = false")],
+     "collection:posts.updateRule"),
+    ("PBG-RUL-014", [users(), coll("docs", listRule='@request.headers.x_k = "v"')],
+     [users(), coll("docs", listRule=None)], "collection:docs.listRule"),
+    ("PBG-RUL-015", [users(), coll("docs", listRule='@request.auth.role != "x"')],
+     [users(), coll("docs", listRule='@request.auth.id != "" && @request.auth.role != "x"')],
+     "collection:docs.listRule"),
+    ("PBG-RUL-016", [users(), coll("docs", listRule='@request.auth.email ~ "@corp.test"')],
+     [users(), coll("docs", listRule='@request.auth.email = "a@corp.test"')], "collection:docs.listRule"),
+    ("PBG-RUL-017", [users(), staff(), coll("docs", listRule='@request.auth.id != ""')],
+     [users(), staff(), coll("docs", listRule='@request.auth.collectionName = "staff"')],
+     "collection:docs.listRule"),
+])
+def test_controls_fail_and_pass(control, bad, good, target):
+    assert ("fail", target) in _run(bad, control)
+    assert _run(good, control) == [("pass", "collections")]
+    entry = C.CONTROLS_BY_ID[control]
+    assert entry["profile"] == "baseline" and entry["check"].__doc__
+
+
+def test_rul003_pinned_collection_is_a_role():
+    cols = [users(), staff(), coll("docs", listRule='@request.auth.collectionName = "staff"')]
+    assert ("fail", "collection:docs.listRule") not in _run(cols, "PBG-RUL-003")
+    cols[2]["rules"]["listRule"] = '@request.auth.verified = true'
+    assert ("fail", "collection:docs.listRule") in _run(cols, "PBG-RUL-003")
+
+
+def test_unparsable_snapshot_is_error_not_pass():
+    ctx = C.AuditContext({}, snapshot=None, snapshot_error="unreachable")
+    res = C.run_controls(ctx, [C.CONTROLS_BY_ID["PBG-RUL-011"]])
+    assert [f["status"] for f in res] == ["error"]
+
+
+def test_rule_too_large_to_expand_is_error():
+    wide = " && ".join("(a%d = 1 || b%d = 2)" % (i, i) for i in range(10))   # 1024 branches
+    res = _run([users(), coll("docs", listRule=wide)], "PBG-RUL-015")
+    assert ("error", "collection:docs.listRule") in res
+
+
+# --------------------------------------------------------------------------- shipped policy
+
+def _example_schema(generation):
+    import os
+
+    import jinja2
+    import yaml
+
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "playbooks", "inventory", "example", "group_vars", "pocketbase", "main.yml")) as fh:
+        entries = yaml.safe_load(fh)["pocketbase_policy_collections"]
+    owners = {"profiles": "user", "posts": "author", "tickets": "customer"}
+    # the example's users collection as it would be with the role field admin_reports trusts
+    colls = {"users": users(create="", update="id = @request.auth.id")}
+    for name, owner in owners.items():
+        colls[name] = coll(name, fields=[rel(owner), field("title")])
+    colls["admin_reports"] = coll("admin_reports", fields=[field("title")])
+    for entry in entries:
+        if entry["name"] not in colls:
+            continue
+        rules = {}
+        if entry.get("ruleset"):
+            path = os.path.join(root, "roles", "pocketbase_policy", "templates", "rulesets", generation,
+                                entry["ruleset"] + ".yml.j2")
+            with open(path) as fh:
+                params = dict((k, v) for k, v in entry.items() if k in ("owner_field", "role_field", "admin_value"))
+                rules.update(yaml.safe_load(jinja2.Template(fh.read()).render(**params))["rules"])
+        rules.update(entry.get("rules") or {})
+        if generation == "v022":
+            rules = dict((k, v.replace("@request.body", "@request.data") if v else v) for k, v in rules.items())
+        colls[entry["name"]]["rules"].update(rules)
+    return schema(*colls.values(), generation=generation)
+
+
+@pytest.mark.parametrize("generation", ["v023", "v022"])
+def test_example_inventory_and_rulesets_pass_every_question(generation):
+    s = _example_schema(generation)
+    assert s.settable_fields(s.by_name["users"]) == ["name", "role", "plan"]
+    public = {("posts", "listRule"), ("posts", "viewRule"), ("users", "createRule")}
+    for question in (L.privilege_escalations, L.unbound_owner_on_create, L.transferable_owner,
+                     L.client_input_decides, L.identity_contains, L.open_collection_access):
+        assert question(s) == [], question.__name__
+    assert L.guest_satisfiable(s, public=lambda c, r: (c, r) in public) == []
+
+
+def test_example_inventory_without_the_users_lock_fails_rul011():
+    s = _example_schema("v023")
+    s.by_name["users"]["rules"].update(createRule="", updateRule="id = @request.auth.id")
+    s._branches.clear()  # pylint: disable=protected-access
+    assert [(i.collection, i.rule) for i in L.privilege_escalations(s)] == [("users", "createRule")]
