@@ -61,13 +61,14 @@ class Principal(object):
     """Who asks. ``collection``: auth collection name (None = guest); ``settable``: fields of that
     collection the principal gives any value; ``owns``: acting on their own record."""
 
-    __slots__ = ("collection", "collection_id", "settable", "owns")
+    __slots__ = ("collection", "collection_id", "settable", "owns", "memo")
 
-    def __init__(self, collection=None, collection_id=None, settable=(), owns=False):
+    def __init__(self, collection=None, collection_id=None, settable=(), owns=False, memo=None):
         self.collection = collection
         self.collection_id = collection_id
         self.settable = frozenset(settable)
         self.owns = owns
+        self.memo = memo  # id(branch) -> (branch, answer)
 
     @property
     def is_guest(self):
@@ -104,7 +105,10 @@ class Schema(object):
         self.auth = [c for c in self.collections if c.get("type") == "auth" and c.get("name") != "_superusers"]
         self.auth_ids = dict((c.get("id"), c.get("name")) for c in self.auth if c.get("id"))
         self._branches = {}
+        self._memo = {}
+        self._by_text = {}
         self.too_large = set()  # (collection, rule): parses, but too many branches to expand
+        self.guest = Principal(memo={})
 
     def rules(self, coll):
         return coll.get("rules") or {}
@@ -114,19 +118,32 @@ class Schema(object):
         key = (coll.get("name"), rule)
         if key not in self._branches:
             expr = self.rules(coll).get(rule)
-            found = branches(expr)
+            # collections often share rule texts: one analysis per text (answers depend on the text only)
+            if expr not in self._by_text:
+                self._by_text[expr] = branches(expr)
+            found = self._by_text[expr]
             if found is None and expr is not None and parses(expr):
                 self.too_large.add(key)
             self._branches[key] = found
         return self._branches[key]
 
     def user(self, coll, settable=(), owns=False):
-        return Principal(coll.get("name"), coll.get("id"), settable, owns)
+        key = ("user", coll.get("name"), frozenset(settable), owns)
+        if key not in self._memo:
+            self._memo[key] = Principal(coll.get("name"), coll.get("id"), settable, owns, memo={})
+        return self._memo[key]
 
     def signup_open(self, coll):
         """Anyone can create an account in this auth collection (createRule a guest satisfies)."""
         bs = self.rule_branches(coll, "createRule")
-        return bool(bs) and any(satisfiable(b, GUEST) for b in bs)
+        return bool(bs) and any(satisfiable(b, self.guest) for b in bs)
+
+    def targets(self, rules=RULES):
+        """[(collection, rule, branches)] of every set, readable rule (views: list/view only)."""
+        key = ("targets", rules)
+        if key not in self._memo:
+            self._memo[key] = list(_targets(self, rules))
+        return self._memo[key]
 
     def settable_fields(self, coll):
         """Non-system fields a user could set on their own auth record (hidden ones are kept from
@@ -144,6 +161,12 @@ class Schema(object):
     def owner_fields(self, coll):
         """Single relations to an auth collection that the collection's rules compare with
         ``@request.auth.id`` (the record's owner)."""
+        key = ("owners", coll.get("name"))
+        if key not in self._memo:
+            self._memo[key] = self._owner_fields(coll)
+        return self._memo[key]
+
+    def _owner_fields(self, coll):
         candidates = {}
         for f in coll.get("fields") or []:
             if f.get("type") == "relation" and f.get("collection_id") in self.auth_ids \
@@ -279,7 +302,14 @@ def atom_possible(atom, who):
 
 
 def satisfiable(branch, who):
-    return all(atom_possible(a, who) for a in branch)
+    memo = who.memo
+    if memo is None:
+        return all(atom_possible(a, who) for a in branch)
+    hit = memo.get(id(branch))
+    if hit is None or hit[0] is not branch:
+        # the entry keeps the branch alive, so its id cannot be reused while cached
+        hit = memo[id(branch)] = (branch, all(atom_possible(a, who) for a in branch))
+    return hit[1]
 
 
 def mentions_auth(branch):
@@ -360,7 +390,7 @@ def _plain_users(schema, owns=False):
 
 def _anyone(schema, branch, owns=False):
     """A guest or a plain (unprivileged) user of some auth collection satisfies the branch."""
-    return satisfiable(branch, GUEST) or any(satisfiable(branch, u) for u in _plain_users(schema, owns))
+    return satisfiable(branch, schema.guest) or any(satisfiable(branch, u) for u in _plain_users(schema, owns))
 
 
 # --------------------------------------------------------------------------- questions
@@ -369,7 +399,7 @@ def self_settable(schema, coll, field):
     """(rule, branch) through which a user gives ``field`` any value on their own record of auth
     collection ``coll`` (sign-up or self-update without a lock), or None."""
     for branch in schema.rule_branches(coll, "createRule") or []:
-        if satisfiable(branch, GUEST) and not locks_field(branch, field):
+        if satisfiable(branch, schema.guest) and not locks_field(branch, field):
             return "createRule", branch
     owner = schema.user(coll, owns=True)
     for branch in schema.rule_branches(coll, "updateRule") or []:
@@ -388,7 +418,7 @@ def privilege_escalations(schema):
     """Fields of an auth collection that rules trust (``@request.auth.role = "admin"``) and that a
     user can set on their own record: Issues on the auth collection's create/updateRule."""
     found = {}
-    for coll, rule, bs in _targets(schema):
+    for coll, rule, bs in schema.targets():
         for branch in bs:
             fields = _trusted_auth_fields(branch)
             if not fields:
@@ -463,12 +493,12 @@ def transferable_owner(schema):
 def client_input_decides(schema, kinds=("headers", "query")):
     """Branches a guest or any plain user satisfies whose only gate is a header or query value."""
     out = []
-    for coll, rule, bs in _targets(schema):
+    for coll, rule, bs in schema.targets():
         for branch in bs:
             if not any(_client_ref(a.left, kinds) or _client_ref(a.right, kinds) for a in branch):
                 continue
             if _anyone(schema, branch):
-                who = "anyone" if satisfiable(branch, GUEST) else "any signed-in user"
+                who = "anyone" if satisfiable(branch, schema.guest) else "any signed-in user"
                 out.append(Issue(coll.get("name"), rule, (
                     "%s grants access on values the client sends (%s): %s passes `%s`" % (
                         rule, "/".join("@request." + k for k in kinds), who, branch_text(branch)))))
@@ -488,11 +518,11 @@ def guest_satisfiable(schema, public=lambda coll, rule: False):
     """Branches that check ``@request.auth`` and that a guest (all auth values NULL) satisfies:
     ``@request.auth.role != "banned"``, ``@request.auth.id = @request.body.user`` ..."""
     out = []
-    for coll, rule, bs in _targets(schema):
+    for coll, rule, bs in schema.targets():
         if public(coll.get("name"), rule):
             continue
         for branch in bs:
-            if mentions_auth(branch) and satisfiable(branch, GUEST) and not _explicit_guest(branch):
+            if mentions_auth(branch) and satisfiable(branch, schema.guest) and not _explicit_guest(branch):
                 out.append(Issue(coll.get("name"), rule, (
                     "an anonymous client satisfies %s: its @request.auth values are empty, so `%s` holds "
                     "for a guest" % (rule, branch_text(branch)))))
@@ -521,7 +551,7 @@ def _anchored_domain(pattern):
 def identity_contains(schema):
     """``~`` (a *contains*/LIKE match) on an identity: e-mail, id, username, owner fields."""
     out = []
-    for coll, rule, bs in _targets(schema, RULES + ("authRule",)):
+    for coll, rule, bs in schema.targets(RULES + ("authRule",)):
         owners = set(schema.owner_fields(coll))
         seen = False
         for branch in bs:
@@ -565,9 +595,9 @@ def open_collection_access(schema):
         return []
     several = len(schema.auth) >= 2
     out = []
-    for coll, rule, bs in _targets(schema):
+    for coll, rule, bs in schema.targets():
         for branch in bs:
-            if satisfiable(branch, GUEST) or _filters_records(branch):
+            if satisfiable(branch, schema.guest) or _filters_records(branch):
                 continue
             pinned = _pinned(branch)
             if pinned and rule == "createRule":
