@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_logic as L
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_logic as L, _rule_questions as Q
 
 P2 = "Pattern 2: permissive record rules"
 CL_RULES = "Checklist: Collections and rules"
@@ -46,39 +46,39 @@ def _answer(ctx, question, ok_evidence, **kwargs):
 def check_rul_privilege_fields(ctx):
     """Fails when a field other rules trust (``@request.auth.role = "admin"``) can be set by the user
     on their own auth record (sign-up or self-update without ``:isset``/``:changed`` guards)."""
-    return _answer(ctx, L.privilege_escalations, "no rule trusts an auth field that users can set on their own record")
+    return _answer(ctx, Q.privilege_escalations, "no rule trusts an auth field that users can set on their own record")
 
 
 def check_rul_owner_create(ctx):
     """Fails when a createRule does not bind the owner relation to ``@request.auth.id``."""
-    return _answer(ctx, L.unbound_owner_on_create, "every createRule binds the owner relation to the caller")
+    return _answer(ctx, Q.unbound_owner_on_create, "every createRule binds the owner relation to the caller")
 
 
 def check_rul_owner_transfer(ctx):
     """Fails when an updateRule lets the owner relation change."""
-    return _answer(ctx, L.transferable_owner, "no updateRule lets the owner relation change")
+    return _answer(ctx, Q.transferable_owner, "no updateRule lets the owner relation change")
 
 
 def check_rul_client_inputs(ctx):
     """Fails when a header or query value is all that stands between a guest/any user and access."""
-    return _answer(ctx, L.client_input_decides, "no access decided by client-sent headers or query parameters")
+    return _answer(ctx, Q.client_input_decides, "no access decided by client-sent headers or query parameters")
 
 
 def check_rul_guest(ctx):
     """Fails when a rule that checks ``@request.auth`` is satisfied by a guest (inequalities and
     negations on empty auth fields, ``||`` branches), unless declared public."""
-    return _answer(ctx, L.guest_satisfiable, "no rule that checks @request.auth lets a guest through",
+    return _answer(ctx, Q.guest_satisfiable, "no rule that checks @request.auth lets a guest through",
                    public=ctx.public_declared)
 
 
 def check_rul_identity_like(ctx):
     """Fails when ``~`` (contains) compares an identity (e-mail, id, username, owner)."""
-    return _answer(ctx, L.identity_contains, "no identity compared with ~ (contains)")
+    return _answer(ctx, Q.identity_contains, "no identity compared with ~ (contains)")
 
 
 def check_rul_open_collection(ctx):
     """Fails when self-registered accounts pass a rule meant for another (or any vetted) auth collection."""
-    return _answer(ctx, L.open_collection_access, "no rule admits accounts of an auth collection anyone can sign up to")
+    return _answer(ctx, Q.open_collection_access, "no rule admits accounts of an auth collection anyone can sign up to")
 
 
 # (id, title, severity, scope, profile, source, rationale, remediation, check)
@@ -130,13 +130,13 @@ CONTROLS = (
 
 # control id -> the question it asks (also used by pocketbase_collection: harden and audit agree)
 QUESTIONS = (
-    ("PBG-RUL-011", L.privilege_escalations),
-    ("PBG-RUL-012", L.unbound_owner_on_create),
-    ("PBG-RUL-013", L.transferable_owner),
-    ("PBG-RUL-014", L.client_input_decides),
-    ("PBG-RUL-015", L.guest_satisfiable),
-    ("PBG-RUL-016", L.identity_contains),
-    ("PBG-RUL-017", L.open_collection_access),
+    ("PBG-RUL-011", Q.privilege_escalations),
+    ("PBG-RUL-012", Q.unbound_owner_on_create),
+    ("PBG-RUL-013", Q.transferable_owner),
+    ("PBG-RUL-014", Q.client_input_decides),
+    ("PBG-RUL-015", Q.guest_satisfiable),
+    ("PBG-RUL-016", Q.identity_contains),
+    ("PBG-RUL-017", Q.open_collection_access),
 )
 SEVERITY = dict((entry[0], entry[2]) for entry in CONTROLS)
 
@@ -147,6 +147,6 @@ def all_issues(collections, generation, public=lambda collection, rule: False):
     schema = L.Schema(collections, generation)
     out = []
     for control, question in QUESTIONS:
-        issues = question(schema, public=public) if question is L.guest_satisfiable else question(schema)
+        issues = question(schema, public=public) if question is Q.guest_satisfiable else question(schema)
         out.extend((control, SEVERITY[control], issue) for issue in issues)
     return out

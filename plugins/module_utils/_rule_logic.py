@@ -15,16 +15,17 @@ when it can make every comparison true for some record. Principals:
   on their own.
 
 Client-controlled inputs (``@request.body``/``data``, ``headers``, ``query``) are whatever the
-client sends; record data, joins, macros and functions may match some record. Semantics follow
+client sends; ``@request.method`` and ``@request.context`` (``default``, ``oauth2``, ``otp``,
+``password``, ``realtime``, ``protectedFile``) follow from the endpoint the client calls and are read
+as "may hold"; record data, joins, macros and functions may match some record. Semantics follow
 PocketBase's ``tools/search/filter.go`` and ``core/record_field_resolver*.go``: a guest's
 ``@request.auth.*`` resolves to NULL; ``=``/``!=`` treat NULL as ``""`` (``COALESCE``), so
 ``@request.auth.role != "banned"`` is true for a guest, while ``<``, ``>``, ``~``, ``!~`` on NULL are
 not; ``~`` without ``%`` is a *contains* match (``LIKE '%v%'``).
 
-Public API: ``Schema``, ``Principal``, ``GUEST``, ``branches``, ``satisfiable``,
-``privilege_escalations``, ``unbound_owner_on_create``, ``transferable_owner``,
-``client_input_decides``, ``guest_satisfiable``, ``identity_contains``, ``open_collection_access``.
-Each question returns ``Issue`` tuples (collection, rule, message).
+Public API: ``Schema``, ``Principal``, ``GUEST``, ``Issue``, ``branches``, ``satisfiable``,
+``atom_possible``, ``locks_field``, ``branch_text``; the questions asked of it live in
+``_rule_questions``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -40,7 +41,6 @@ Issue = namedtuple("Issue", ("collection", "rule", "message"))
 CLIENT_KINDS = frozenset(("body", "data", "headers", "query"))
 BODY_KINDS = frozenset(("body", "data"))
 RULES = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule", "manageRule")
-NON_CREATE = ("listRule", "viewRule", "updateRule", "deleteRule", "manageRule")
 # auth record fields a user never sets through create/update without manage access
 # (0.23+ apis/record_crud.go + forms/record_upsert.go; 0.22 likewise)
 SYSTEM_AUTH_FIELDS = frozenset(("id", "collectionId", "collectionName", "verified", "password", "tokenKey",
@@ -241,17 +241,17 @@ def _dnf(node):
     return [[]]
 
 
-def _auth_ref(node):
+def auth_ref(node):
     return isinstance(node, R.RequestRef) and node.kind == "auth"
 
 
-def _client_ref(node, kinds=CLIENT_KINDS):
+def client_ref(node, kinds=CLIENT_KINDS):
     return isinstance(node, R.RequestRef) and node.kind in kinds
 
 
-def _oriented(atom):
+def oriented(atom):
     """(left, op, right) with an ``@request.auth`` reference on the left when there is one."""
-    if _auth_ref(atom.right) and not _auth_ref(atom.left):
+    if auth_ref(atom.right) and not auth_ref(atom.left):
         return atom.right, _MIRROR.get(atom.op, atom.op), atom.left
     return atom.left, atom.op, atom.right
 
@@ -259,22 +259,22 @@ def _oriented(atom):
 _MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
-def _blank_lit(node):
+def blank_lit(node):
     return isinstance(node, R.Literal) and (node.kind == "null" or (node.kind == "text" and node.value == ""))
 
 
 def _null_compare(op, right):
     """A NULL (guest or unset) ``@request.auth`` value compared with a literal."""
     if op == "=":
-        return _blank_lit(right)
+        return blank_lit(right)
     if op == "!=":
-        return not _blank_lit(right)
+        return not blank_lit(right)
     return False
 
 
 def _auth_atom_possible(op, left, right, who):
     value = who.value(left)
-    if value == _ANY or _client_ref(right) or _auth_ref(right):
+    if value == _ANY or client_ref(right) or auth_ref(right):
         return True
     if isinstance(right, R.Literal):
         if value == _BLANK:
@@ -295,8 +295,8 @@ def _auth_atom_possible(op, left, right, who):
 
 def atom_possible(atom, who):
     """Can ``who`` make this comparison true for some record?"""
-    left, op, right = _oriented(atom)
-    if _auth_ref(left):
+    left, op, right = oriented(atom)
+    if auth_ref(left):
         return _auth_atom_possible(op, left, right, who)
     return True
 
@@ -313,15 +313,11 @@ def satisfiable(branch, who):
 
 
 def mentions_auth(branch):
-    return any(_auth_ref(a.left) or _auth_ref(a.right) for a in branch)
-
-
-def _text(branch):
-    return " && ".join(R.format_rule(a) for a in branch) or '""'
+    return any(auth_ref(a.left) or auth_ref(a.right) for a in branch)
 
 
 def _body_field(node, field):
-    return _client_ref(node, BODY_KINDS) and node.path == (field,)
+    return client_ref(node, BODY_KINDS) and node.path == (field,)
 
 
 def locks_field(branch, field, allow_self=False):
@@ -336,13 +332,19 @@ def locks_field(branch, field, allow_self=False):
                 if isinstance(other, R.Literal) and other.kind == "bool" and other.value == (atom.op == "!="):
                     return True
                 continue
+            if body.modifier == "length" and isinstance(other, R.Literal) and other.kind == "number" \
+                    and ((atom.op == "=" and other.value == 0) or (atom.op == "<" and other.value <= 1)):
+                return True
+            if body.modifier == "each" and atom.op in ("=", "!=") and isinstance(other, R.Literal) \
+                    and not blank_lit(other):
+                return True  # every value sent must (not) be this one
             if body.modifier is not None or atom.op != "=":
                 continue
-            if isinstance(other, R.Literal) and not _blank_lit(other):
+            if isinstance(other, R.Literal) and not blank_lit(other):
                 return True
             if isinstance(other, R.Identifier) and other.path == (field,):
                 return True
-            if allow_self and _auth_ref(other) and other.path == ("id",):
+            if allow_self and auth_ref(other) and other.path == ("id",):
                 return True
     return False
 
@@ -350,7 +352,7 @@ def locks_field(branch, field, allow_self=False):
 def _owner_atom_field(atom):
     """``F`` for ``F = @request.auth.id`` / ``F.id ?= @request.auth.id`` (either side), else None."""
     for ident, other in ((atom.left, atom.right), (atom.right, atom.left)):
-        if isinstance(ident, R.Identifier) and _auth_ref(other) and other.path == ("id",) \
+        if isinstance(ident, R.Identifier) and auth_ref(other) and other.path == ("id",) \
                 and atom.op == "=" and ident.modifier is None and ident.path[-1:] != ("",) \
                 and (len(ident.path) == 1 or ident.path[1:] == ("id",)):
             return ident.path[0]
@@ -369,247 +371,16 @@ def _targets(schema, rules=RULES):
                 yield coll, rule, bs
 
 
-def _masked(atom):
+def masked(atom):
     """Canonical text of a comparison; text compared with headers/query (shared secrets) masked."""
     left, right = atom.left, atom.right
-    if _client_ref(left, ("headers", "query")) and isinstance(right, R.Literal) and right.kind == "text":
+    if client_ref(left, ("headers", "query")) and isinstance(right, R.Literal) and right.kind == "text":
         right = R.Literal("********", "text")
-    elif _client_ref(right, ("headers", "query")) and isinstance(left, R.Literal) and left.kind == "text":
+    elif client_ref(right, ("headers", "query")) and isinstance(left, R.Literal) and left.kind == "text":
         left = R.Literal("********", "text")
     return R.format_rule(R.Compare(atom.op, left, right, atom.any_of))
 
 
 def branch_text(branch, limit=160):
-    text = " && ".join(_masked(a) for a in branch) or '""'
+    text = " && ".join(masked(a) for a in branch) or '""'
     return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _plain_users(schema, owns=False):
-    return [schema.user(c, owns=owns) for c in schema.auth]
-
-
-def _anyone(schema, branch, owns=False):
-    """A guest or a plain (unprivileged) user of some auth collection satisfies the branch."""
-    return satisfiable(branch, schema.guest) or any(satisfiable(branch, u) for u in _plain_users(schema, owns))
-
-
-# --------------------------------------------------------------------------- questions
-
-def self_settable(schema, coll, field):
-    """(rule, branch) through which a user gives ``field`` any value on their own record of auth
-    collection ``coll`` (sign-up or self-update without a lock), or None."""
-    for branch in schema.rule_branches(coll, "createRule") or []:
-        if satisfiable(branch, schema.guest) and not locks_field(branch, field):
-            return "createRule", branch
-    owner = schema.user(coll, owns=True)
-    for branch in schema.rule_branches(coll, "updateRule") or []:
-        if satisfiable(branch, owner) and not locks_field(branch, field):
-            return "updateRule", branch
-    return None
-
-
-def _trusted_auth_fields(branch):
-    return set(ref.path[0] for a in branch for ref in (a.left, a.right)
-               if _auth_ref(ref) and ref.path and ref.path[0] not in SYSTEM_AUTH_FIELDS
-               and ref.path[0] not in CHOSEN_AUTH_FIELDS)
-
-
-def privilege_escalations(schema):
-    """Fields of an auth collection that rules trust (``@request.auth.role = "admin"``) and that a
-    user can set on their own record: Issues on the auth collection's create/updateRule."""
-    found = {}
-    for coll, rule, bs in schema.targets():
-        for branch in bs:
-            fields = _trusted_auth_fields(branch)
-            if not fields:
-                continue
-            for auth in schema.auth:
-                plain = schema.user(auth, owns=True)
-                if any(satisfiable(b, plain) for b in bs):
-                    continue
-                for field in sorted(fields.intersection(schema.settable_fields(auth))):
-                    if not satisfiable(branch, schema.user(auth, (field,), owns=True)):
-                        continue
-                    how = self_settable(schema, auth, field)
-                    if how:
-                        key = (auth.get("name"), how[0], field)
-                        found.setdefault(key, (how[1], []))[1].append(
-                            "%s.%s `%s`" % (coll.get("name"), rule, branch_text(branch, 100)))
-    out = []
-    for (auth_name, how_rule, field), (branch, trusting) in sorted(found.items()):
-        out.append(Issue(auth_name, how_rule, (
-            "a user can set `%s` on their own %s record (%s `%s` does not lock it) and %s it: "
-            "%s" % (field, auth_name, how_rule, branch_text(branch, 100),
-                    "these rules trust" if len(trusting) > 1 else "this rule trusts", "; ".join(trusting[:3])))))
-    return out
-
-
-def unbound_owner_on_create(schema):
-    """createRule branches that let a client create a record owned by someone else."""
-    out = []
-    for coll in schema.collections:
-        if coll.get("type") == "view":
-            continue
-        owners = schema.owner_fields(coll)
-        bs = schema.rule_branches(coll, "createRule")
-        if not owners or not bs:
-            continue
-        for branch in bs:
-            if not _anyone(schema, branch):
-                continue
-            loose = [f for f in owners if not locks_field(branch, f, allow_self=True)]
-            if loose:
-                out.append(Issue(coll.get("name"), "createRule", (
-                    "owner relation %s is not bound to the caller: a client may create records owned by "
-                    "another user when `%s` (add `@request.body.%s = @request.auth.id`)" % (
-                        ", ".join(loose), branch_text(branch), loose[0]))))
-                break
-    return out
-
-
-def transferable_owner(schema):
-    """updateRule branches that let an owner (or anyone) move a record to another owner."""
-    out = []
-    for coll in schema.collections:
-        if coll.get("type") == "view":
-            continue
-        owners = schema.owner_fields(coll)
-        bs = schema.rule_branches(coll, "updateRule")
-        if not owners or not bs:
-            continue
-        for branch in bs:
-            if not _anyone(schema, branch, owns=True):
-                continue
-            loose = [f for f in owners if not locks_field(branch, f, allow_self=True)]
-            if loose:
-                out.append(Issue(coll.get("name"), "updateRule", (
-                    "owner relation %s can be changed on update when `%s`: the record can be handed to "
-                    "another user (add `@request.body.%s:isset = false`)" % (
-                        ", ".join(loose), branch_text(branch), loose[0]))))
-                break
-    return out
-
-
-def client_input_decides(schema, kinds=("headers", "query")):
-    """Branches a guest or any plain user satisfies whose only gate is a header or query value."""
-    out = []
-    for coll, rule, bs in schema.targets():
-        for branch in bs:
-            if not any(_client_ref(a.left, kinds) or _client_ref(a.right, kinds) for a in branch):
-                continue
-            if _anyone(schema, branch):
-                who = "anyone" if satisfiable(branch, schema.guest) else "any signed-in user"
-                out.append(Issue(coll.get("name"), rule, (
-                    "%s grants access on values the client sends (%s): %s passes `%s`" % (
-                        rule, "/".join("@request." + k for k in kinds), who, branch_text(branch)))))
-                break
-    return out
-
-
-def _explicit_guest(branch):
-    for atom in branch:
-        left, op, right = _oriented(atom)
-        if _auth_ref(left) and left.path == ("id",) and op == "=" and _blank_lit(right):
-            return True
-    return False
-
-
-def guest_satisfiable(schema, public=lambda coll, rule: False):
-    """Branches that check ``@request.auth`` and that a guest (all auth values NULL) satisfies:
-    ``@request.auth.role != "banned"``, ``@request.auth.id = @request.body.user`` ..."""
-    out = []
-    for coll, rule, bs in schema.targets():
-        if public(coll.get("name"), rule):
-            continue
-        for branch in bs:
-            if mentions_auth(branch) and satisfiable(branch, schema.guest) and not _explicit_guest(branch):
-                out.append(Issue(coll.get("name"), rule, (
-                    "an anonymous client satisfies %s: its @request.auth values are empty, so `%s` holds "
-                    "for a guest" % (rule, branch_text(branch)))))
-                break
-    return out
-
-
-def _identity_side(node, owners):
-    if _auth_ref(node):
-        return bool(node.path) and node.path[0] in IDENTITY_FIELDS
-    if isinstance(node, (R.Identifier, R.CollectionRef)):
-        last = node.path[-1] if node.path else ""
-        return (last in IDENTITY_FIELDS or node.path[0] in owners
-                or any(h in last.lower() for h in IDENTITY_RECORD_FIELD_HINTS))
-    return False
-
-
-def _anchored_domain(pattern):
-    """``%@example.com``: an ends-with match on a whole domain (no other wildcard)."""
-    if not pattern.startswith("%") or not pattern[1:].startswith("@"):
-        return False
-    rest = pattern[1:].replace("\\%", "").replace("\\_", "")
-    return "%" not in rest and "_" not in rest
-
-
-def identity_contains(schema):
-    """``~`` (a *contains*/LIKE match) on an identity: e-mail, id, username, owner fields."""
-    out = []
-    for coll, rule, bs in schema.targets(RULES + ("authRule",)):
-        owners = set(schema.owner_fields(coll))
-        seen = False
-        for branch in bs:
-            for atom in branch:
-                if atom.op != "~" or seen:
-                    continue
-                sides = ((atom.left, atom.right), (atom.right, atom.left))
-                if not any(_identity_side(a, owners) for a, _b in sides):
-                    continue
-                lit = [b for _a, b in sides if isinstance(b, R.Literal) and b.kind == "text"]
-                if lit and _anchored_domain(lit[0].value):
-                    continue
-                seen = True
-                out.append(Issue(coll.get("name"), rule, (
-                    "`%s` uses ~, a contains (LIKE) match, on an identity: look-alike values an attacker can "
-                    "register match too (compare with =, or anchor a domain as \"%%@example.com\")"
-                    % _masked(atom))))
-    return out
-
-
-def _pinned(branch):
-    for atom in branch:
-        left, op, right = _oriented(atom)
-        if _auth_ref(left) and left.path in (("collectionName",), ("collectionId",)) and op == "=" \
-                and isinstance(right, R.Literal) and not _blank_lit(right):
-            return True
-    return False
-
-
-def _filters_records(branch):
-    return any(not isinstance(a.left, R.RequestRef) and not isinstance(a.right, R.RequestRef)
-               and not isinstance(a.left, R.CollectionRef) and not isinstance(a.right, R.CollectionRef)
-               for a in branch)
-
-
-def open_collection_access(schema):
-    """Branches every self-registered account passes although they require authentication: not
-    pinned to a collection while several auth collections exist, or pinned to one anyone can join."""
-    opened = [c for c in schema.auth if schema.signup_open(c)]
-    if not opened:
-        return []
-    several = len(schema.auth) >= 2
-    out = []
-    for coll, rule, bs in schema.targets():
-        for branch in bs:
-            if satisfiable(branch, schema.guest) or _filters_records(branch):
-                continue
-            pinned = _pinned(branch)
-            if pinned and rule == "createRule":
-                continue
-            if not pinned and not several:
-                continue
-            hit = [c.get("name") for c in opened if satisfiable(branch, schema.user(c))]
-            if not hit:
-                continue
-            what = ("pinned to %s, where anyone can sign up" % hit[0] if pinned else
-                    "any record of any auth collection, including self-registered %s accounts, "
-                    "(pin @request.auth.collectionName)" % hit[0])
-            out.append(Issue(coll.get("name"), rule, "%s admits %s: `%s`" % (rule, what, branch_text(branch))))
-            break
-    return out

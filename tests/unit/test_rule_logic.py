@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) pbguard contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Rules read as logic (module_utils/_rule_logic.py): who can satisfy an expression."""
+"""Rules read as logic (module_utils/_rule_logic.py, _rule_questions.py): who can satisfy an expression."""
 
 from __future__ import annotations
 
 import pytest
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_logic as L
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_questions as Q
 
 USERS_ID = "_pb_users_auth_"
 STAFF_ID = "pbc_staff000001"
@@ -108,7 +109,7 @@ def test_branches_split_or_and_drop_constant_false():
 ])
 def test_privilege_field_settable(create, update, how):
     s = schema(users(create=create, update=update), coll("reports", listRule=ADMIN))
-    issues = L.privilege_escalations(s)
+    issues = Q.privilege_escalations(s)
     assert [(i.collection, i.rule) for i in issues] == [("users", how)], issues
     assert "role" in issues[0].message and "reports.listRule" in issues[0].message
 
@@ -119,28 +120,29 @@ def test_privilege_field_settable(create, update, how):
     (None, None),
     ("@request.body.role:isset = false", 'id = @request.auth.id && @request.body.role = role'),
     ("@request.body.role:isset != true", ADMIN),
+    ('@request.body.role:each != "admin"', 'id = @request.auth.id && @request.body.role:length = 0'),
 ])
 def test_privilege_field_locked(create, update):
     s = schema(users(create=create, update=update), coll("reports", listRule=ADMIN))
-    assert L.privilege_escalations(s) == []
+    assert Q.privilege_escalations(s) == []
 
 
 def test_privilege_hidden_field_not_settable_on_v023_but_on_v022():
     hidden = users(create="", extra=[field("isAdmin", "bool", hidden=True)])
     reports = coll("reports", listRule="@request.auth.isAdmin = true")
-    assert L.privilege_escalations(schema(hidden, reports)) == []
-    assert L.privilege_escalations(schema(hidden, reports, generation="v022"))
+    assert Q.privilege_escalations(schema(hidden, reports)) == []
+    assert Q.privilege_escalations(schema(hidden, reports, generation="v022"))
 
 
 def test_privilege_relation_to_team_is_settable():
     s = schema(users(create=None, extra=[rel("team", "pbc_teams")]), coll("teams"),
                coll("docs", listRule="team = @request.auth.team"))
-    assert [i.rule for i in L.privilege_escalations(s)] == ["updateRule"]
+    assert [i.rule for i in Q.privilege_escalations(s)] == ["updateRule"]
 
 
 def test_privilege_not_reported_when_plain_user_passes_anyway():
     s = schema(users(), coll("notes", listRule='@request.auth.id != "" || @request.auth.role = "x"'))
-    assert L.privilege_escalations(s) == []
+    assert Q.privilege_escalations(s) == []
 
 
 # --------------------------------------------------------------------------- ownership
@@ -161,7 +163,7 @@ def posts(create, update="author = @request.auth.id", **kw):
     (None, False),
 ])
 def test_owner_bound_on_create(create, bad):
-    issues = L.unbound_owner_on_create(schema(users(create=None), posts(create)))
+    issues = Q.unbound_owner_on_create(schema(users(create=None), posts(create)))
     assert bool(issues) is bad, issues
 
 
@@ -169,7 +171,7 @@ def test_owner_field_needs_rule_use_and_single_relation():
     s = schema(users(), coll("posts", fields=[rel("author"), rel("members", max_select=5)],
                              listRule="members ?= @request.auth.id", createRule='@request.auth.id != ""'))
     assert s.owner_fields(s.by_name["posts"]) == []
-    assert L.unbound_owner_on_create(s) == []
+    assert Q.unbound_owner_on_create(s) == []
 
 
 @pytest.mark.parametrize("update,bad", [
@@ -185,7 +187,7 @@ def test_owner_field_needs_rule_use_and_single_relation():
 ])
 def test_owner_transferable(update, bad):
     s = schema(users(), posts('@request.auth.id != "" && @request.body.author = @request.auth.id', update))
-    assert bool(L.transferable_owner(s)) is bad
+    assert bool(Q.transferable_owner(s)) is bad
 
 
 # --------------------------------------------------------------------------- client inputs
@@ -201,7 +203,7 @@ def test_owner_transferable(update, bad):
 ])
 def test_client_input_decides(expr, bad):
     s = schema(users(), coll("docs", fields=[rel("author")], listRule=expr))
-    issues = L.client_input_decides(s)
+    issues = Q.client_input_decides(s)
     assert bool(issues) is bad
     assert "0123456789abcdef" not in repr(issues)
 
@@ -221,8 +223,8 @@ def test_client_input_decides(expr, bad):
 ])
 def test_guest_satisfiable(rule, expr, bad):
     s = schema(users(), coll("docs", fields=[rel("author"), field("status")], **{rule: expr}))
-    assert bool(L.guest_satisfiable(s)) is bad
-    assert L.guest_satisfiable(s, public=lambda c, r: True) == []
+    assert bool(Q.guest_satisfiable(s)) is bad
+    assert Q.guest_satisfiable(s, public=lambda c, r: True) == []
 
 
 # --------------------------------------------------------------------------- ~ on identities
@@ -243,13 +245,13 @@ def test_guest_satisfiable(rule, expr, bad):
 def test_identity_contains(expr, bad):
     s = schema(users(), coll("docs", fields=[rel("author"), field("members"), field("title")],
                              listRule=expr, viewRule="author = @request.auth.id"))
-    assert bool(L.identity_contains(s)) is bad
+    assert bool(Q.identity_contains(s)) is bad
 
 
 def test_identity_contains_in_auth_rule():
     s = schema(users(extra=()), staff())
     s.by_name["staff"]["rules"]["authRule"] = 'email ~ "@corp.test"'
-    assert [(i.collection, i.rule) for i in L.identity_contains(s)] == [("staff", "authRule")]
+    assert [(i.collection, i.rule) for i in Q.identity_contains(s)] == [("staff", "authRule")]
 
 
 # --------------------------------------------------------------------------- several auth collections
@@ -265,12 +267,12 @@ def test_identity_contains_in_auth_rule():
 ])
 def test_open_collection_access(expr, users_create, bad):
     s = schema(users(create=users_create), staff(), coll("docs", fields=[field("status")], listRule=expr))
-    assert bool(L.open_collection_access(s)) is bad
+    assert bool(Q.open_collection_access(s)) is bad
 
 
 def test_open_collection_single_collection_left_to_rul003():
     s = schema(users(create=""), coll("docs", listRule='@request.auth.id != ""'))
-    assert L.open_collection_access(s) == []
+    assert Q.open_collection_access(s) == []
 
 
 def test_policy_rulesets_pass_every_question():
@@ -286,9 +288,9 @@ def test_policy_rulesets_pass_every_question():
              updateRule=owned[2], deleteRule=owned[0]),
         coll("admin_reports", listRule=admin, viewRule=admin, createRule=admin, updateRule=admin,
              deleteRule=admin))
-    for question in (L.privilege_escalations, L.unbound_owner_on_create, L.transferable_owner,
-                     L.client_input_decides, L.guest_satisfiable, L.identity_contains,
-                     L.open_collection_access):
+    for question in (Q.privilege_escalations, Q.unbound_owner_on_create, Q.transferable_owner,
+                     Q.client_input_decides, Q.guest_satisfiable, Q.identity_contains,
+                     Q.open_collection_access):
         assert question(s) == [], question.__name__
 
 
@@ -296,10 +298,10 @@ def test_request_data_locks_on_v022():
     s = schema(users(create='@request.data.role:isset = false',
                      update='id = @request.auth.id && @request.data.role:isset = false'),
                coll("reports", listRule=ADMIN), generation="v022")
-    assert L.privilege_escalations(s) == []
+    assert Q.privilege_escalations(s) == []
     s = schema(users(create=None, update='id = @request.auth.id'), coll("reports", listRule=ADMIN),
                generation="v022")
-    assert [i.rule for i in L.privilege_escalations(s)] == ["updateRule"]
+    assert [i.rule for i in Q.privilege_escalations(s)] == ["updateRule"]
 
 
 # --------------------------------------------------------------------------- the controls
@@ -398,14 +400,14 @@ def test_example_inventory_and_rulesets_pass_every_question(generation):
     s = _example_schema(generation)
     assert s.settable_fields(s.by_name["users"]) == ["name", "role", "plan"]
     public = {("posts", "listRule"), ("posts", "viewRule"), ("users", "createRule")}
-    for question in (L.privilege_escalations, L.unbound_owner_on_create, L.transferable_owner,
-                     L.client_input_decides, L.identity_contains, L.open_collection_access):
+    for question in (Q.privilege_escalations, Q.unbound_owner_on_create, Q.transferable_owner,
+                     Q.client_input_decides, Q.identity_contains, Q.open_collection_access):
         assert question(s) == [], question.__name__
-    assert L.guest_satisfiable(s, public=lambda c, r: (c, r) in public) == []
+    assert Q.guest_satisfiable(s, public=lambda c, r: (c, r) in public) == []
 
 
 def test_example_inventory_without_the_users_lock_fails_rul011():
     s = _example_schema("v023")
     s.by_name["users"]["rules"].update(createRule="", updateRule="id = @request.auth.id")
     s._branches.clear()  # pylint: disable=protected-access
-    assert [(i.collection, i.rule) for i in L.privilege_escalations(s)] == [("users", "createRule")]
+    assert [(i.collection, i.rule) for i in Q.privilege_escalations(s)] == [("users", "createRule")]
