@@ -164,13 +164,22 @@ def guest_satisfiable(schema, public=lambda coll, rule: False):
     return out
 
 
-def _identity_side(node, owners):
+def _identity_side(node):
     if auth_ref(node):
         return bool(node.path) and node.path[0] in IDENTITY_FIELDS
     if isinstance(node, (R.Identifier, R.CollectionRef)):
         last = node.path[-1] if node.path else ""
-        return (last in IDENTITY_FIELDS or node.path[0] in owners
-                or any(h in last.lower() for h in IDENTITY_RECORD_FIELD_HINTS))
+        return last in IDENTITY_FIELDS or any(h in last.lower() for h in IDENTITY_RECORD_FIELD_HINTS)
+    return False
+
+
+def _id_in_relation(atom, relations):
+    """``members ~ @request.auth.id`` on a relation: stored values are whole 15-character ids, so a
+    contains match cannot be met by a look-alike (the old idiom for ``?=``)."""
+    for ident, other in ((atom.left, atom.right), (atom.right, atom.left)):
+        if isinstance(ident, R.Identifier) and ident.path[0] in relations and auth_ref(other) \
+                and other.path == ("id",):
+            return True
     return False
 
 
@@ -186,14 +195,14 @@ def identity_contains(schema):
     """``~`` (a *contains*/LIKE match) on an identity: e-mail, id, username, owner fields."""
     out = []
     for coll, rule, bs in schema.targets(RULES + ("authRule",)):
-        owners = set(schema.owner_fields(coll))
+        relations = set(f.get("name") for f in coll.get("fields") or [] if f.get("type") == "relation")
         seen = False
         for branch in bs:
             for atom in branch:
-                if atom.op != "~" or seen:
+                if atom.op != "~" or seen or _id_in_relation(atom, relations):
                     continue
                 sides = ((atom.left, atom.right), (atom.right, atom.left))
-                if not any(_identity_side(a, owners) for a, _b in sides):
+                if not any(_identity_side(a) for a, _b in sides):
                     continue
                 lit = [b for _a, b in sides if isinstance(b, R.Literal) and b.kind == "text"]
                 if lit and _anchored_domain(lit[0].value):

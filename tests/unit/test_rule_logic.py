@@ -238,7 +238,8 @@ def test_guest_satisfiable(rule, expr, bad):
     ('@request.auth.email = "boss@corp.test"', False),
     ('@request.auth.username ~ "admin"', True),
     ('members ~ @request.auth.id', True),
-    ('author ~ @request.auth.id', True),
+    ('author ~ @request.auth.id', False),       # a relation holds whole ids
+    ('author.email ~ "@corp.test"', True),
     ('title ~ "news"', False),
     ('@request.auth.email !~ "@spam.test"', False),
 ])
