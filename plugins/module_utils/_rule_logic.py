@@ -202,11 +202,45 @@ def branches(expr):
         return None
     out = []
     for conj in dnf:
-        truths = [R._truth(a) for a in conj]  # pylint: disable=protected-access
+        truths = [constant(a) for a in conj]
         if False in truths:
             continue
         out.append([a for a, t in zip(conj, truths) if t is None])
     return out
+
+
+def _text_compare(op, value, lit):
+    """``value op lit`` for a known text value; None when it depends on more than text equality."""
+    other = "" if lit.kind == "null" else lit.value
+    if not isinstance(other, str):
+        return None
+    if op == "=":
+        return value == other
+    if op == "!=":
+        return value != other
+    if op in ("~", "!~") and "%" not in other and "_" not in other:
+        return (other.lower() in value.lower()) == (op == "~")
+    return None
+
+
+def constant(atom):
+    """True/False for a comparison that does not depend on data or request (``1 = 1``, ``id = ""``,
+    ``x = x``), else None."""
+    left, right = atom.left, atom.right
+    if isinstance(left, R.Literal) and isinstance(right, R.Literal):
+        if left.kind in ("text", "null") and atom.op in ("=", "!=", "~", "!~"):
+            return _text_compare(atom.op, "" if left.kind == "null" else left.value, right)
+        if left.kind == right.kind and atom.op in ("=", "!="):
+            return (left.value == right.value) == (atom.op == "=")
+        return None
+    if left == right and not isinstance(left, (R.Call, R.Macro)):
+        return {"=": True, "<=": True, ">=": True, "~": True, "!=": False, "<": False, ">": False,
+                "!~": False}.get(atom.op)
+    for ident, lit in ((left, right), (right, left)):
+        if isinstance(ident, R.Identifier) and ident.path == ("id",) and ident.modifier is None \
+                and blank_lit(lit) and not atom.any_of and atom.op in ("=", "!="):
+            return atom.op == "!="  # a record id is never empty
+    return None
 
 
 def parses(expr):
@@ -282,7 +316,7 @@ def _auth_atom_possible(op, left, right, who):
         if value == _OWN:
             # the principal's own id is random: it equals no literal, differs from every one
             return op in ("!=", "!~")
-        truth = R._lit_truth(op, R.Literal(value, "text"), right)  # pylint: disable=protected-access
+        truth = _text_compare(op, value, right)
         return truth is not False
     if isinstance(right, (R.Identifier, R.CollectionRef)):
         if op in ("!=", "!~"):
