@@ -203,9 +203,10 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _state
 
 try:
-    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rul_depth, _rules
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import rul as _audit_rul
 except ImportError:  # pragma: no cover - the parser ships with the collection
-    _rules = _rul_depth = None
+    _rules = _audit_rul = None
 
 BLOCKING_CODES = frozenset(("public", "tautology", "auth_only_no_ownership", "client_body_decides"))
 RULE_KEYS = _state.RULE_KEYS + _state.AUTH_RULE_KEYS
@@ -292,8 +293,8 @@ def lint_logic(specs, projected, generation, allow_unsafe):
     declared = set((s["name"], k) for s in specs for k, v in (s.get("rules") or {}).items() if v is not None)
     findings, refusals = [], []
     try:
-        issues = _rul_depth.all_issues(list(projected.values()), generation,
-                                       public=lambda name, rule: rule in intent.get(name, ()))
+        issues = _audit_rul.rule_logic_issues(list(projected.values()), generation,
+                                              public=lambda name, rule: rule in intent.get(name, ()))
     except Exception as exc:  # pylint: disable=broad-except  # a linter bug must not let a rule through
         return findings, ["the rule-logic analysis failed (%s); refusing to apply rules unchecked" % exc]
     for control, severity, issue in issues:
