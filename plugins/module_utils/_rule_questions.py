@@ -230,15 +230,18 @@ def _filters_records(branch):
                for a in branch)
 
 
-def open_collection_access(schema):
+def open_collection_access(schema, public=lambda coll, rule: False):
     """Branches every self-registered account passes although they require authentication: not
-    pinned to a collection while several auth collections exist, or pinned to one anyone can join."""
+    pinned to a collection while several auth collections exist, or pinned to one anyone can join
+    (rules declared public, open by intent, are left alone)."""
     opened = [c for c in schema.auth if schema.signup_open(c)]
     if not opened:
         return []
     several = len(schema.auth) >= 2
     out = []
     for coll, rule, bs in schema.targets():
+        if public(coll.get("name"), rule):
+            continue
         for branch in bs:
             if satisfiable(branch, schema.guest) or _filters_records(branch):
                 continue

@@ -37,7 +37,7 @@ description:
     an owner relation not bound on create, access decided by headers or query parameters, a rule
     a guest satisfies, C(~) on an identity, a rule every self-registered account passes). Their
     findings carry the control id as C(code) and refuse the rule unless O(allow_unsafe) is set
-    (PBG-RUL-015 also yields to the O(collections[].public) intent); an owner relation that can
+    (PBG-RUL-015 and PBG-RUL-017 also yield to the O(collections[].public) intent); an owner relation that can
     change on update (PBG-RUL-013) is a warning.
   - C(authRule) findings never refuse. An empty (or always-true) C(authRule) is PocketBase's
     default, every account of the collection with valid credentials may authenticate, including

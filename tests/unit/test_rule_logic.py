@@ -271,6 +271,12 @@ def test_open_collection_access(expr, users_create, bad):
     assert bool(Q.open_collection_access(s)) is bad
 
 
+def test_open_collection_respects_declared_intent():
+    s = schema(users(create=""), coll("docs", listRule='@request.auth.collectionName = "users"'))
+    assert Q.open_collection_access(s)
+    assert Q.open_collection_access(s, public=lambda c, r: (c, r) == ("docs", "listRule")) == []
+
+
 def test_open_collection_single_collection_left_to_rul003():
     s = schema(users(create=""), coll("docs", listRule='@request.auth.id != ""'))
     assert Q.open_collection_access(s) == []

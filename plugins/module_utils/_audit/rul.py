@@ -297,9 +297,10 @@ def check_rul_identity_like(ctx):
          remediation="Add `@request.auth.collectionName = \"<collection>\"` for a collection with closed sign-up, "
                      "or a role users cannot set.")
 def check_rul_open_collection(ctx):
-    """Fails when self-registered accounts pass a rule meant for another (or any vetted) auth collection."""
+    """Fails when self-registered accounts pass a rule meant for another (or any vetted) auth collection,
+    unless declared in public_rules."""
     return _answer(ctx, _rule_questions.open_collection_access,
-                   "no rule admits accounts of an auth collection anyone can sign up to")
+                   "no rule admits accounts of an auth collection anyone can sign up to", public=ctx.public_declared)
 
 
 # control id -> the question it asks; pocketbase_collection asks the same (harden and audit agree)
@@ -316,11 +317,12 @@ RULE_LOGIC = (
 
 def rule_logic_issues(collections, generation, public=lambda collection, rule: False):
     """[(control id, severity, Issue)] for normalized collections; ``public(collection, rule)`` marks rules
-    meant for guests (PBG-RUL-015 leaves them alone)."""
+    open by intent (PBG-RUL-015 and PBG-RUL-017 leave them alone)."""
     severity = dict((c["id"], c["severity"]) for c in engine.all_controls())
     schema = _rule_logic.Schema(collections, generation)
     out = []
     for cid, question in RULE_LOGIC:
-        issues = question(schema, public=public) if question is _rule_questions.guest_satisfiable else question(schema)
+        who_gets_in = question in (_rule_questions.guest_satisfiable, _rule_questions.open_collection_access)
+        issues = question(schema, public=public) if who_gets_in else question(schema)
         out.extend((cid, severity[cid], issue) for issue in issues)
     return out
