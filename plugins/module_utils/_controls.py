@@ -29,8 +29,9 @@ import pwd
 import re
 import shlex
 import stat
+import time
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint, _tlscert
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -463,6 +464,28 @@ def check_net_tls(ctx):
     if p.get("http_redirects_to_https") is False:
         return [bad("url:" + ctx.url, "plain HTTP on the same host does not redirect to HTTPS")]
     return [ok("url:" + ctx.url, "served over HTTPS")]
+
+
+def check_net_cert_expiry(ctx):
+    """Fails when the served certificate expires within ``cert_min_days``; error when none could be read."""
+    p = ctx.probe_facts()
+    if not ctx.url.lower().startswith("https://"):
+        if ctx.url_is_loopback():
+            raise NotApplicable("the audited URL is loopback plain HTTP; TLS is terminated at the proxy")
+        raise Unavailable("no certificate to read: %s is plain HTTP (see PBG-NET-003)" % ctx.url)
+    cert = p.get("tls_certificate") or {}
+    if "days_left" not in cert:
+        raise Unavailable("could not read the served certificate: %s" % cert.get("error", "not probed"))
+    min_days = int(ctx.params.get("cert_min_days") or 21)
+    days, target = cert["days_left"], "certificate:" + ctx.url
+    if days < min_days:
+        result = bad(target, "the served certificate %s %s (%s), under the %d-day threshold"
+                     % ("expired" if days < 0 else "expires in", "%d day(s) ago" % -days if days < 0
+                        else "%d day(s)" % days, cert["not_after"], min_days))
+        if days < 0:
+            result["advisory_severity"] = "high"
+        return [result]
+    return [ok(target, "the served certificate expires in %d day(s) (%s)" % (days, cert["not_after"]))]
 
 
 def check_net_admin_proxy(ctx):
@@ -1478,6 +1501,14 @@ CONTROLS = [
        "nginx `client_max_body_size` (not 0), Caddy `request_body { max_size ... }` "
        "(pocketbase_proxy_max_body_size_mb).",
        check_net_body_limit),
+    _c("PBG-NET-011", "Served TLS certificate not close to expiry", "medium", "probe", "baseline", CL_INFRA,
+       "An expired certificate takes the site down for every client, or trains users and scripts to click "
+       "through warnings and set validate_certs=false. Certificates made once and never renewed (internal "
+       "CAs, hand-made files) expire silently.",
+       "Renew ahead of expiry: Caddy renews its own certificates; the pocketbase_proxy role renews its nginx "
+       "internal CA and server certificate pocketbase_proxy_tls_internal_renew_days ahead; renew files you "
+       "provide yourself. The threshold is the audit's cert_min_days (default 21).",
+       check_net_cert_expiry),
     _c("PBG-ADM-001", "No default-looking superuser accounts", "high", "api", "baseline", P1 + "; " + CL_ADMIN,
        "admin@example.com and similar are the first identities attackers try.",
        "Create personal superusers with real addresses and delete the default-looking ones.",
@@ -1729,6 +1760,7 @@ def run_controls(ctx, controls):
     """Run each control's check; returns findings (dicts, contract shape)."""
     findings = []
     for c in controls:
+        started = time.monotonic()
         try:
             results = c["check"](ctx)
         except Unavailable as exc:
@@ -1739,10 +1771,12 @@ def run_controls(ctx, controls):
             results = [err("control", "check failed: %s: %s" % (exc.__class__.__name__, exc))]
         if not results:
             results = [err("control", "check returned no result")]
+        # seconds spent in the check, shared by its results (JUnit testcase ``time``)
+        duration = round((time.monotonic() - started) / len(results), 6)
         for r in results:
             f = {"control": c["id"], "area": c["area"], "title": c["title"], "severity": c["severity"],
                  "scope": c["scope"], "profile": c["profile"], "status": r["status"], "target": r["target"],
-                 "evidence": r["evidence"], "remediation": c["remediation"]}
+                 "evidence": r["evidence"], "remediation": c["remediation"], "duration": duration}
             for key in ("file", "line", "rule"):
                 if key in r:
                     f[key] = r[key]
@@ -1819,10 +1853,12 @@ def apply_waivers(findings, waivers, today=None):
 # --------------------------------------------------------------------------- probe gathering
 
 def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
-                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None):
+                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, ca_path=None):
     """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
     url = url.rstrip("/")
     facts = {"url": url, "requests": []}
+    if url.lower().startswith("https://"):
+        facts["tls_certificate"] = _tlscert.expiry_facts(url, timeout, validate_certs, ca_path)
 
     def get(path, method="GET", body=None):
         headers = {"Accept": "*/*"}
@@ -1832,7 +1868,8 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
             headers["Content-Type"] = "application/json"
         try:
             resp = open_url(url + path, data=data, method=method, headers=headers, timeout=timeout,
-                            validate_certs=validate_certs, follow_redirects="none", http_agent="pbguard-audit")
+                            validate_certs=validate_certs, ca_path=ca_path, follow_redirects="none",
+                            http_agent="pbguard-audit")
             status, text = resp.getcode(), resp.read()
         except Exception as exc:  # pylint: disable=broad-except
             status = getattr(exc, "code", None)
