@@ -62,8 +62,8 @@ def _der_time(tag, raw):
     return datetime.datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
 
 
-def not_after(der):
-    """Expiry (aware UTC datetime) of a DER X.509 certificate."""
+def validity(der):
+    """(notBefore, notAfter) of a DER X.509 certificate, as aware UTC datetimes."""
     data = bytearray(der)
     _tag, cstart, cend = _der_item(data, 0)
     tbs_tag, tstart, tend = _der_children(data, cstart, cend)[0]
@@ -78,8 +78,12 @@ def not_after(der):
     times = _der_children(data, fields[3][1], fields[3][2])
     if len(times) != 2:
         raise CertificateError("no validity in the certificate")
-    tag, start, end = times[1]
-    return _der_time(tag, bytes(data[start:end]))
+    return tuple(_der_time(tag, bytes(data[start:end])) for tag, start, end in times)
+
+
+def not_after(der):
+    """Expiry (aware UTC datetime) of a DER X.509 certificate."""
+    return validity(der)[1]
 
 
 def served_certificate(url, timeout=10, validate_certs=True, ca_path=None):
@@ -105,11 +109,14 @@ def served_certificate(url, timeout=10, validate_certs=True, ca_path=None):
 
 
 def expiry_facts(url, timeout=10, validate_certs=True, ca_path=None, now=None):
-    """``{"not_after": ISO time, "days_left": int}`` or ``{"error": reason}`` for the probe facts."""
+    """Probe facts: ``{"not_before", "not_after" (ISO), "days_left", "seconds_left", "lifetime_seconds"}``,
+    or ``{"error": reason}``."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     try:
-        expires = not_after(served_certificate(url, timeout, validate_certs, ca_path))
+        starts, expires = validity(served_certificate(url, timeout, validate_certs, ca_path))
     except CertificateError as exc:
         return {"error": str(exc)}
-    return {"not_after": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "days_left": int((expires - now).total_seconds() // 86400)}
+    left = int((expires - now).total_seconds())
+    return {"not_before": starts.strftime("%Y-%m-%dT%H:%M:%SZ"), "not_after": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "days_left": left // 86400, "seconds_left": left,
+            "lifetime_seconds": int((expires - starts).total_seconds())}

@@ -29,6 +29,11 @@ def test_not_after_utctime():
     assert T.not_after(der("utc.der")) == datetime.datetime(2026, 12, 30, 17, 32, 21, tzinfo=UTC)
 
 
+def test_validity_reads_not_before():
+    starts, ends = T.validity(der("utc.der"))
+    assert (ends - starts).days == 30
+
+
 def test_not_after_generalized_time():
     assert T.not_after(der("gen.der")) == datetime.datetime(2052, 12, 3, 17, 32, 23, tzinfo=UTC)
 
@@ -50,17 +55,29 @@ def run(url, cert, **params):
     return C.run_controls(ctx, [C.CONTROLS_BY_ID["PBG-NET-011"]])
 
 
+def cert(days_left, lifetime_days=825):
+    return {"not_after": "2027-06-01T00:00:00Z", "days_left": days_left, "seconds_left": int(days_left * 86400),
+            "lifetime_seconds": int(lifetime_days * 86400)}
+
+
 def test_net011_pass_fail_expired_and_threshold():
-    good = run("https://pb.example.com", {"not_after": "2027-06-01T00:00:00Z", "days_left": 180})
+    good = run("https://pb.example.com", cert(180))
     assert [f["status"] for f in good] == ["pass"]
-    soon = run("https://pb.example.com", {"not_after": "2026-12-10T00:00:00Z", "days_left": 10})
+    soon = run("https://pb.example.com", cert(10))
     assert [f["status"] for f in soon] == ["fail"] and "10 day(s)" in soon[0]["evidence"]
     assert soon[0]["severity"] == "medium"
-    gone = run("https://pb.example.com", {"not_after": "2026-11-01T00:00:00Z", "days_left": -29})
+    gone = run("https://pb.example.com", cert(-29))
     assert gone[0]["status"] == "fail" and gone[0]["severity"] == "high" and "expired" in gone[0]["evidence"]
-    strict = run("https://pb.example.com", {"not_after": "2027-06-01T00:00:00Z", "days_left": 180},
-                 cert_min_days=200)
-    assert strict[0]["status"] == "fail"
+    assert run("https://pb.example.com", cert(180, lifetime_days=3650), cert_min_days=200)[0]["status"] == "fail"
+
+
+def test_net011_short_lived_certificates_use_a_fifth_of_their_lifetime():
+    # Caddy's internal leaf: 12 h, renewed at 4 h left; a fifth is 2.4 h
+    assert run("https://pb.example.com", cert(8 / 24.0, lifetime_days=0.5))[0]["status"] == "pass"
+    assert run("https://pb.example.com", cert(1 / 24.0, lifetime_days=0.5))[0]["status"] == "fail"
+    # a 90-day ACME certificate: renewed at 30 days left; fails below 18
+    assert run("https://pb.example.com", cert(25, lifetime_days=90))[0]["status"] == "pass"
+    assert run("https://pb.example.com", cert(17, lifetime_days=90))[0]["status"] == "fail"
 
 
 def test_net011_unknown_is_an_error_never_a_pass():
