@@ -257,6 +257,8 @@ probe_requests:
   elements: list
 """
 
+# First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 import datetime
 import json
 import re
