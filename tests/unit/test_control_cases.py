@@ -35,6 +35,8 @@ def good_probe():
             "superuser_login_variants": {"/api/collections/_SUPERUSERS/auth-with-password": 403,
                                          "/api/collections/pbc_3142635823/auth-with-password": 403},
             "disclosed_version": None, "generation": "v023", "version": None,
+            "tls_certificate": {"not_before": "2026-01-01T00:00:00Z", "not_after": "2028-04-05T00:00:00Z",
+                                "days_left": 490, "seconds_left": 490 * 86400, "lifetime_seconds": 825 * 86400},
             "credential_probe": {"enabled": True, "attempts": 20, "weak": [], "rate_limited": False,
                                  "emails": ["alice@corp.test", "admin@example.com"]}}
 
@@ -99,7 +101,7 @@ POSTS = "collections.2"
 # passes as a whole. Listed, not derived: a new control has to be added here or get its own pass case.
 GOOD_CONTEXT_PASSES = (
     "PBG-NET-001", "PBG-NET-002", "PBG-NET-003", "PBG-NET-004", "PBG-NET-005", "PBG-NET-006", "PBG-NET-007",
-    "PBG-NET-008", "PBG-NET-009", "PBG-NET-010",
+    "PBG-NET-008", "PBG-NET-009", "PBG-NET-010", "PBG-NET-011",
     "PBG-ADM-001", "PBG-ADM-002", "PBG-ADM-003", "PBG-ADM-004", "PBG-ADM-005", "PBG-ADM-006", "PBG-ADM-007",
     "PBG-RUL-001", "PBG-RUL-002", "PBG-RUL-003", "PBG-RUL-004", "PBG-RUL-005", "PBG-RUL-006", "PBG-RUL-007",
     "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010", "PBG-RUL-011", "PBG-RUL-012", "PBG-RUL-013", "PBG-RUL-014",
@@ -162,6 +164,7 @@ FAIL_CASES = [
     Case("PBG-NET-008", "fail", host=_caddy('        X-Content-Type-Options "nosniff"\n', "")),
     Case("PBG-NET-009", "fail", host=_nginx("X-Forwarded-For $remote_addr;", "X-Forwarded-For $proxy_add_x_forwarded_for;")),
     Case("PBG-NET-010", "fail", host=_caddy("    request_body {\n        max_size 32MB\n    }\n", "")),
+    Case("PBG-NET-011", "fail", probe=lambda p: p["tls_certificate"].update(days_left=9, seconds_left=9 * 86400)),
     Case("PBG-ADM-001", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "admin@example.com"})),
     Case("PBG-ADM-002", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "ops@corp.test"})),
     Case("PBG-ADM-003", "fail", params={"expected_superusers": ["alice@corp.test", "bob@corp.test"]}),

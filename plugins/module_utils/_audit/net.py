@@ -345,3 +345,43 @@ def check_net_body_limit(ctx):
             else:
                 out.append(bad(target, "no request_body max_size: Caddy accepts request bodies of any size"))
     return out
+
+
+@control("PBG-NET-011", title="Served TLS certificate not close to expiry",
+         severity="medium", scope="probe", profile="baseline",
+         source=sources.CL_INFRA,
+         rationale="An expired certificate takes the site down for every client, or trains users and scripts to "
+                   "click through warnings and set validate_certs=false. Certificates made once and never renewed "
+                   "(internal CAs, hand-made files) expire silently.",
+         remediation="Renew ahead of expiry: Caddy renews its own certificates; the pocketbase_proxy role renews its "
+                     "nginx internal CA and server certificate pocketbase_proxy_tls_internal_renew_days ahead; renew "
+                     "files you provide yourself. The threshold is the audit's cert_min_days (default 21), or a "
+                     "fifth of the lifetime of short-lived certificates (Caddy's internal 12-hour ones, ACME).")
+def check_net_cert_expiry(ctx):
+    """Fails when the served certificate expires within ``cert_min_days`` (short-lived, automatically renewed
+    certificates: within a fifth of their lifetime); error when none could be read or verified."""
+    p = ctx.probe_facts()
+    if not ctx.url.lower().startswith("https://"):
+        if ctx.url_is_loopback():
+            raise NotApplicable("the audited URL is loopback plain HTTP; TLS is terminated at the proxy")
+        raise Unavailable("no certificate to read: %s is plain HTTP (see PBG-NET-003)" % ctx.url)
+    cert = p.get("tls_certificate") or {}
+    if "seconds_left" not in cert:
+        raise Unavailable("could not read the served certificate: %s" % cert.get("error", "not probed"))
+    min_days = int(ctx.params.get("cert_min_days") or 21)
+    # Caddy's internal certificates live 12 h, ACME ones 90 days or less: they are renewed at a third of
+    # their lifetime, so a longer window would fail every correct deployment.
+    window = min(min_days * 86400, int(cert.get("lifetime_seconds") or 0) // 5 or min_days * 86400)
+    left, target = cert["seconds_left"], "certificate:" + ctx.url
+    when = ("expired %d day(s) ago" % (-left // 86400) if left < 0 else "expires in %s" % _span(left))
+    if left < window:
+        result = bad(target, "the served certificate %s (%s), under the renewal threshold of %s"
+                     % (when, cert["not_after"], _span(window)))
+        if left < 0:
+            result["advisory_severity"] = "high"
+        return [result]
+    return [ok(target, "the served certificate %s (%s); threshold %s" % (when, cert["not_after"], _span(window)))]
+
+
+def _span(seconds):
+    return "%d day(s)" % (seconds // 86400) if seconds >= 86400 else "%.1f hour(s)" % (seconds / 3600.0)
