@@ -30,7 +30,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint, _pb_paths
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -326,7 +326,8 @@ def _safe_re(pattern, flags=0):
 
 def _caddy_glob_re(glob):
     """Caddy ``path`` matcher: case-insensitive on the decoded path (patterns with %xx escapes compare the
-    escaped path case-sensitively before Caddy 2.11.1: treated as case-sensitive here)."""
+    escaped path case-sensitively before Caddy 2.11.1: treated as case-sensitive here). Caddy lower-cases
+    with strings.ToLower, which leaves U+017F alone: ASCII folding models it (PocketBase folds it to s)."""
     glob = glob.strip("\"'")
     if not glob.startswith(("/", "*")):
         return None
@@ -337,7 +338,7 @@ def _caddy_glob_re(glob):
             edge = (i == 1 and glob.startswith("*")) or (i == len(parts) - 1 and glob.endswith("*"))
             body += ".*" if edge else "[^/]*"
         body += re.escape(part)
-    return _safe_re("^%s$" % body, 0 if "%" in glob else re.I)
+    return _safe_re("^%s$" % body, 0 if "%" in glob else re.I | re.A)
 
 
 def _caddy_guards(text):
@@ -419,7 +420,13 @@ def _nginx_guards(text):
             if re.search(r"\$(uri|document_uri|request_uri)\b", maps[var]["source"]):
                 guards.extend(maps[var]["entries"])
             todo.extend(re.findall(r"\$(\w+)", maps[var]["source"]))
-    return guards
+    return [_as_nginx_pattern(p) for p in guards]
+
+
+def _as_nginx_pattern(pattern):
+    """nginx matches PCRE without UTF mode on the decoded URI bytes: ``~*`` folds ASCII only, so a
+    guard is evaluated as a bytes pattern (``_superusers`` does not cover ``_\u017fuperusers`` there)."""
+    return _safe_re(pattern.pattern.encode("utf-8"), pattern.flags & re.I) or pattern
 
 
 def _proxy_guards(configs):
@@ -434,7 +441,8 @@ def _proxy_guards(configs):
 def _guarded(guards, request_path):
     """The first config path with a guard covering ``request_path`` (decoded, normalized), else None."""
     for path, pattern in guards:
-        if pattern.search(request_path):
+        subject = request_path.encode("utf-8") if isinstance(pattern.pattern, bytes) else request_path
+        if pattern.search(subject):
             return path
     return None
 
@@ -474,17 +482,9 @@ def check_net_admin_proxy(ctx):
 
 
 def superuser_api_paths(generation):
-    """Request paths (decoded) that reach the superuser login. PocketBase 0.23+ resolves a collection by
-    name case-insensitively and by id: /api/collections/_SUPERUSERS/... and /api/collections/pbc_3142635823/...
-    reach _superusers too (%5Fsuperusers decodes to _superusers before any proxy matcher sees it)."""
-    v022 = ["/api/admins/auth-with-password"]
-    v023 = ["/api/collections/_superusers/auth-with-password", "/api/collections/_SUPERUSERS/auth-with-password",
-            "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID]
-    if generation == "v022":
-        return v022
-    if generation == "v023":
-        return v023
-    return v023 + v022
+    """Request paths (decoded, as a proxy matcher sees them) that reach the superuser login: the whole
+    spelling class of _pb_paths (names folded like PocketBase's strings.EqualFold, the id, encodings)."""
+    return list(dict.fromkeys(_pb_paths.decoded_path(p) for p in _pb_paths.superuser_login_paths(generation)))
 
 
 def check_net_superuser_api_proxy(ctx):
@@ -492,9 +492,10 @@ def check_net_superuser_api_proxy(ctx):
     paths = superuser_api_paths(ctx.generation())
     open_paths = [p for p in paths if not _guarded(guards, p)]
     if open_paths:
-        return [bad("proxy", "superuser API paths not restricted at the proxy: %s (PocketBase matches the "
-                             "collection case-insensitively and by its id %s)"
-                    % (", ".join(open_paths), SUPERUSERS_COLLECTION_ID))]
+        return [bad("proxy", "%d of %d superuser API path spellings not restricted at the proxy, e.g. %s "
+                             "(PocketBase matches the collection by its id %s and by a case-folded name: "
+                             "U+017F is s)"
+                    % (len(open_paths), len(paths), ", ".join(open_paths[:4]), SUPERUSERS_COLLECTION_ID))]
     return [ok("proxy:" + _guarded(guards, paths[0]),
                "the superuser API is restricted at the proxy (%d path form(s) checked)" % len(paths))]
 
@@ -1882,12 +1883,10 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     s, _body = get(login_path, "POST",
                    {"identity": "pbguard-probe@invalid.invalid", "password": "pbguard-not-a-password"})
     facts["superuser_login_status"] = s
-    # PocketBase 0.23+ resolves _superusers case-insensitively and by id: each spelling must be blocked too.
+    # PocketBase 0.23+ resolves _superusers by id and by a case-folded name: each spelling must be blocked too.
     variants = {}
     if generation != "v022":
-        for path in ("/api/collections/_SUPERUSERS/auth-with-password",
-                     "/api/collections/%5Fsuperusers/auth-with-password",
-                     "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID):
+        for path in _pb_paths.probe_login_paths():
             variants[path] = get(path, "POST", {"identity": "pbguard-probe@invalid.invalid",
                                                 "password": "pbguard-not-a-password"})[0]
     facts["superuser_login_variants"] = variants
