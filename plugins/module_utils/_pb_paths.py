@@ -191,3 +191,27 @@ def probe_login_paths():
     """The few spellings the audit probe sends (one request each): the ones proxies have missed."""
     return [LOGIN_V023 % s for s in ("_SUPERUSERS", "%5Fsuperusers", "_%C5%BFuperusers",
                                      "_SUPERU%C5%BFER%C5%BF", "%5F%73uper%55sers", SUPERUSERS_ID)]
+
+
+# Superuser-only and sensitive endpoints (method, canonical path) the proxy guards besides the login.
+SENSITIVE_ENDPOINTS = [
+    ("GET", "/_/"), ("GET", "/api/settings"), ("GET", "/api/backups"), ("GET", "/api/logs"),
+    ("GET", "/api/crons"), ("GET", "/api/collections"), ("GET", "/api/collections/meta/scaffolds"),
+    ("GET", "/api/collections/_superusers/records"), ("POST", "/api/collections/_superusers/request-otp"),
+    ("GET", "/api/collections/_superusers/auth-methods"), ("POST", "/api/collections/users/impersonate/x"),
+    ("DELETE", "/api/collections/posts/truncate"), ("GET", "/api/collections/posts"),
+]
+
+
+def path_spellings(path):
+    """Wire spellings of ``path`` a proxy must treat like it: each character of the path (after the
+    first slash) percent-encoded on its own, the whole path upper-cased, and every ``_superusers``
+    segment replaced by a folded spelling."""
+    out = [path, path.upper()]
+    for i in range(1, len(path)):
+        if path[i] != "/":
+            out.append(path[:i] + _encode_char(path[i]) + path[i + 1:])
+    if "/" + SUPERUSERS_NAME + "/" in path:
+        for alt in ("_%C5%BFuperusers", "_SUPERU%C5%BFER%C5%BF", SUPERUSERS_ID):
+            out.append(path.replace(SUPERUSERS_NAME, alt))
+    return list(dict.fromkeys(out))
