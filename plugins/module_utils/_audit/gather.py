@@ -21,7 +21,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _tlscert
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
 
 
@@ -111,12 +111,10 @@ def _probe_generation(get, facts):
 
 def _probe_login_variants(get, generation):
     """{path: status} of the other spellings of the 0.23+ superuser login: PocketBase resolves _superusers
-    case-insensitively and by id, so each spelling must be blocked too."""
+    by id and by a case-folded name (U+017F is s, any character percent-encoded), so each must be blocked too."""
     variants = {}
     if generation != "v022":
-        for path in ("/api/collections/_SUPERUSERS/auth-with-password",
-                     "/api/collections/%5Fsuperusers/auth-with-password",
-                     "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID):
+        for path in _pb_paths.probe_login_paths():
             variants[path] = get(path, "POST", dict(PROBE_IDENTITY))[0]
     return variants
 

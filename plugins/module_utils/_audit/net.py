@@ -12,23 +12,16 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pb_paths
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, gather, proxyconf, sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
 
 
 def superuser_api_paths(generation):
-    """Request paths (decoded) that reach the superuser login. PocketBase 0.23+ resolves a collection by
-    name case-insensitively and by id: /api/collections/_SUPERUSERS/... and /api/collections/pbc_3142635823/...
-    reach _superusers too (%5Fsuperusers decodes to _superusers before any proxy matcher sees it)."""
-    v022 = ["/api/admins/auth-with-password"]
-    v023 = ["/api/collections/_superusers/auth-with-password", "/api/collections/_SUPERUSERS/auth-with-password",
-            "/api/collections/%s/auth-with-password" % gather.SUPERUSERS_COLLECTION_ID]
-    if generation == "v022":
-        return v022
-    if generation == "v023":
-        return v023
-    return v023 + v022
+    """Request paths (decoded, as a proxy matcher sees them) that reach the superuser login: the whole
+    spelling class of _pb_paths (names folded like PocketBase's strings.EqualFold, the id, encodings)."""
+    return list(dict.fromkeys(_pb_paths.decoded_path(p) for p in _pb_paths.superuser_login_paths(generation)))
 
 
 _PEER_VALUES_NGINX = ("$remote_addr", "$realip_remote_addr", "$binary_remote_addr")
@@ -153,15 +146,16 @@ def check_net_admin_proxy(ctx):
                    "open to credential guessing.",
          remediation="Apply the admin allowlist to /api/collections/_superusers/* and /api/admins/* as well.")
 def check_net_superuser_api_proxy(ctx):
-    """Fails when a spelling of the superuser login path (name, upper case, collection id; 0.22
-    /api/admins) is not guarded at the proxy."""
+    """Fails when a spelling of the superuser login path (any case, U+017F for s, percent-encoded,
+    collection id; 0.22 /api/admins) is not guarded at the proxy."""
     guards = proxyconf.proxy_guards(proxyconf.proxy_text(ctx))
     paths = superuser_api_paths(ctx.generation())
     open_paths = [p for p in paths if not proxyconf.guarded(guards, p)]
     if open_paths:
-        return [bad("proxy", "superuser API paths not restricted at the proxy: %s (PocketBase matches the "
-                             "collection case-insensitively and by its id %s)"
-                    % (", ".join(open_paths), gather.SUPERUSERS_COLLECTION_ID))]
+        return [bad("proxy", "%d of %d superuser API path spellings not restricted at the proxy, e.g. %s "
+                             "(PocketBase matches the collection by its id %s and by a case-folded name: "
+                             "U+017F is s)"
+                    % (len(open_paths), len(paths), ", ".join(open_paths[:4]), gather.SUPERUSERS_COLLECTION_ID))]
     return [ok("proxy:" + proxyconf.guarded(guards, paths[0]),
                "the superuser API is restricted at the proxy (%d path form(s) checked)" % len(paths))]
 
