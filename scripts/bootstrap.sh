@@ -5,7 +5,7 @@
 # Every step is skipped when its result is already there; safe to run before every command.
 #
 #   scripts/bootstrap.sh            # everything
-#   PBGUARD_BOOTSTRAP_SKIP="image apt" scripts/bootstrap.sh   # skip steps (apt venv pocketbase collections image)
+#   PBGUARD_BOOTSTRAP_SKIP="image apt" scripts/bootstrap.sh   # skip steps (apt venv venv216 pocketbase collections image)
 #   PBGUARD_WITH_TRIXIE=1 scripts/bootstrap.sh                # also build localhost/pbguard-test:trixie
 set -euo pipefail
 
@@ -55,6 +55,24 @@ step_venv() {
     fi
     log "venv: installing requirements/dev.txt"
     "$VIRTUAL_ENV/bin/python" -m pip install -qq --disable-pip-version-check -r "$req"
+    echo "$want" >"$stamp"
+}
+
+# The lowest supported ansible-core in its own venv (.venv-2.16) for the `core216` test stage.
+step_venv216() {
+    local req="$PBGUARD_ROOT/requirements/ansible-2.16.txt" venv="$PBGUARD_ROOT/.venv-2.16"
+    local stamp="$venv/.pbguard-requirements" want
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [[ ! -x "$venv/bin/python" ]]; then
+        log "venv216: creating $venv"
+        "${PBGUARD_PYTHON:-python3}" -m venv "$venv"
+    fi
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        log "venv216: requirements up to date"
+        return
+    fi
+    log "venv216: installing requirements/ansible-2.16.txt"
+    "$venv/bin/python" -m pip install -qq --disable-pip-version-check -r "$req"
     echo "$want" >"$stamp"
 }
 
@@ -137,7 +155,7 @@ step_image() {
     fi
 }
 
-for step in apt venv pocketbase collections image; do
+for step in apt venv venv216 pocketbase collections image; do
     if skip "$step"; then
         log "$step: skipped (PBGUARD_BOOTSTRAP_SKIP)"
         continue

@@ -7,7 +7,8 @@
 #   PBGUARD_WITH_TRIXIE=1 scripts/test.sh   # also build the Debian 13 image and run molecule/trixie
 #   PBGUARD_MOLECULE_SUFFIX=-me scripts/test.sh molecule   # container names get this tail (shared machines)
 #
-# Stages: lint sanity unit integration molecule. Ends with `stages: N passed, M failed` and exits
+# Stages: lint sanity unit integration core216 molecule (core216: unit + module-level integration tests
+# under the lowest supported ansible-core, from .venv-2.16). Ends with `stages: N passed, M failed` and exits
 # non-zero when any stage failed. Stage logs: $PBGUARD_TEST_LOG_DIR (default tests/output/logs).
 set -uo pipefail
 
@@ -15,7 +16,7 @@ set -uo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/env.sh"
 cd "$PBGUARD_ROOT" || exit 2
 
-all_stages=(lint sanity unit integration molecule)
+all_stages=(lint sanity unit integration core216 molecule)
 stages=("$@")
 ((${#stages[@]})) || stages=("${all_stages[@]}")
 for s in "${stages[@]}"; do
@@ -36,9 +37,11 @@ stage_lint() { bash scripts/lint.sh; }
 stage_sanity() { bash scripts/sanity.sh; }
 
 # pytest exit 5 = "no tests collected": not a failure while a directory is still empty.
-run_pytest() {
-    local rc=0
-    python -m pytest -p no:cacheprovider --durations=10 "$@" || rc=$?
+run_pytest() { run_pytest_with python "$@"; }
+run_pytest_with() { # python pytest-args...
+    local rc=0 py="$1"
+    shift
+    "$py" -m pytest -p no:cacheprovider --durations=10 "$@" || rc=$?
     if ((rc == 5)); then
         echo "(no tests collected in $*)"
         rc=0
@@ -58,6 +61,21 @@ stage_integration() {
         echo "-- pytest $d"
         run_pytest "$d" || rc=1
     done
+    return "$rc"
+}
+# The lowest supported ansible-core (requires_ansible >=2.16): unit tests and the module-level integration
+# tests (modules run through ansible-playbook 2.16), on the oldest and newest tested PocketBase.
+core216_integration=(tests/integration/test_pocketbase_info.py tests/integration/test_settings.py
+    tests/integration/test_superuser.py tests/integration/test_collection.py tests/integration/test_audit_servers.py)
+stage_core216() {
+    local venv="$PBGUARD_ROOT/.venv-2.16" rc=0
+    [[ -x "$venv/bin/python" ]] || { echo "$venv is missing (scripts/bootstrap.sh makes it)"; return 1; }
+    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$venv/bin/ansible" --version | head -1
+    echo "-- pytest tests/unit (ansible-core 2.16)"
+    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" run_pytest_with "$venv/bin/python" tests/unit || rc=1
+    echo "-- pytest module-level integration (ansible-core 2.16)"
+    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" PBGUARD_PB_VERSIONS="${PBGUARD_CORE216_PB_VERSIONS:-0.22.27 0.40.6}" \
+        run_pytest_with "$venv/bin/python" "${core216_integration[@]}" || rc=1
     return "$rc"
 }
 stage_molecule() {

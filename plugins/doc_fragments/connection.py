@@ -45,9 +45,16 @@ options:
   validate_certs:
     description:
       - Verify the server's TLS certificate when O(url) uses C(https).
-      - Set to V(false) only for test servers with self-signed certificates.
+      - Prefer O(ca_path) over V(false) for a server whose certificate comes from your own CA.
     type: bool
     default: true
+  ca_path:
+    description:
+      - PEM file of the CA certificate(s) that signed the server's certificate, trusted instead of the
+        system store, for example the internal CA of the C(pocketbase_proxy) role
+        (C(/etc/pbguard/proxy-tls/ca.crt), or Caddy's local CA root).
+      - If not set, the environment variable E(POCKETBASE_CA_PATH) is used.
+    type: path
   api_generation:
     description:
       - Which PocketBase API generation to speak.

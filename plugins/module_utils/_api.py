@@ -48,6 +48,7 @@ def connection_argument_spec():
         token=dict(type="str", no_log=True, fallback=(env_fallback, ["POCKETBASE_TOKEN"])),
         timeout=dict(type="int", default=10),
         validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path", fallback=(env_fallback, ["POCKETBASE_CA_PATH"])),
         api_generation=dict(type="str", default="auto", choices=["auto", "v022", "v023"]),
     )
 
@@ -154,7 +155,7 @@ class PocketBaseClient(object):
     """Client for one PocketBase server. See docs/development.md for the contract."""
 
     def __init__(self, url=DEFAULT_URL, email=None, password=None, token=None, timeout=10,
-                 validate_certs=True, retries=2, generation=None, retry_delay=0.5):
+                 validate_certs=True, retries=2, generation=None, retry_delay=0.5, ca_path=None):
         self.url = (url or DEFAULT_URL).rstrip("/")
         self.email = email
         self._password = password
@@ -162,6 +163,7 @@ class PocketBaseClient(object):
         self._token = token
         self.timeout = timeout
         self.validate_certs = validate_certs
+        self.ca_path = ca_path or None  # PEM CA bundle trusted for this server (e.g. the proxy's internal CA)
         self.retries = max(0, int(retries))
         self.retry_delay = retry_delay
         if generation in (None, "", "auto"):
@@ -210,7 +212,8 @@ class PocketBaseClient(object):
         for attempt in range(attempts):
             try:
                 resp = open_url(url, data=data, headers=hdrs, method=method, timeout=self.timeout,
-                                validate_certs=self.validate_certs, follow_redirects="safe",
+                                validate_certs=self.validate_certs, ca_path=self.ca_path,
+                                follow_redirects="safe",
                                 http_agent="pbguard.pocketbase", use_proxy=True)
                 status = resp.getcode()
                 raw = resp.read()
@@ -236,8 +239,8 @@ class PocketBaseClient(object):
                 hint = ("Check `url` (%s), that `pocketbase serve` is running and listening on that "
                         "address, and that no firewall or proxy is in the way." % self.url)
                 if "CERTIFICATE" in str(reason).upper() or "SSL" in str(reason).upper():
-                    hint = ("TLS verification failed: install the CA on the controller or, for a test "
-                            "server only, set validate_certs=false.")
+                    hint = ("TLS verification failed: point ca_path (POCKETBASE_CA_PATH) at the CA that "
+                            "signed the server's certificate (e.g. the proxy's internal CA).")
                 raise self._error(
                     "unreachable",
                     "Cannot reach PocketBase at %s (%s %s): %s after %d attempt(s)."
@@ -614,7 +617,7 @@ def client_from_module(module, connect=True, **overrides):
     p = module.params
     kwargs = dict(url=p.get("url"), email=p.get("email"), password=p.get("password"),
                   token=p.get("token"), timeout=p.get("timeout") or 10,
-                  validate_certs=p.get("validate_certs", True),
+                  validate_certs=p.get("validate_certs", True), ca_path=p.get("ca_path"),
                   generation=p.get("api_generation") or "auto")
     kwargs.update(overrides)
     if kwargs["token"] is None and (kwargs["email"] is None) != (kwargs["password"] is None):

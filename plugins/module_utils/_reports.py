@@ -7,7 +7,7 @@ Private module_utils: the interface may change.
 
 The report dict (design contract "Audit contract")::
 
-    {"tool": {"name", "version", "information_uri"},
+    {"tool": {"name", "version", "information_uri"?},   # information_uri only when the user set one
      "target": {"url", "host", "pocketbase_version"},
      "profile": "baseline" | "strict", "scope": [...], "generated_at": "...Z",
      "summary": {"pass", "fail", "waived", "error", "not_applicable"},
@@ -34,7 +34,6 @@ FORMATS = ("json", "junit", "sarif", "markdown")
 EXTENSIONS = {"json": ".json", "junit": ".junit.xml", "sarif": ".sarif", "markdown": ".md"}
 MASK = "********"
 TOOL_NAME = "pbguard"
-INFORMATION_URI = "https://example.invalid/pbguard/pocketbase/blob/main/docs/controls.md"
 AREAS = ("NET", "ADM", "RUL", "AUT", "FIL", "HOK", "MON", "VER", "IOC", "SYS")
 
 
@@ -45,9 +44,14 @@ def summarize(findings):
     return summary
 
 
-def build_report(findings, target, profile, scope, tool_version, generated_at):
+def build_report(findings, target, profile, scope, tool_version, generated_at, information_uri=None):
+    """``information_uri``: where users read about the controls (e.g. your copy of docs/controls.md);
+    no default, and without it no report carries a URI (SARIF rules are self-contained)."""
+    tool = {"name": TOOL_NAME, "version": tool_version}
+    if information_uri:
+        tool["information_uri"] = information_uri
     return {
-        "tool": {"name": TOOL_NAME, "version": tool_version, "information_uri": INFORMATION_URI},
+        "tool": tool,
         "target": dict(target),
         "profile": profile,
         "scope": list(scope),
@@ -105,7 +109,7 @@ def to_junit(report):
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for f in items:
             case = ET.SubElement(suite, "testcase", classname="%s.%s" % (host, f["control"]),
-                                 name="%s %s" % (f["control"], f["target"]))
+                                 name="%s %s" % (f["control"], f["target"]), time=_seconds(f.get("duration")))
             ET.SubElement(case, "properties")
             props = case.find("properties")
             for key in ("severity", "status", "title"):
@@ -129,9 +133,16 @@ def to_junit(report):
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
+        suite.set("time", _seconds(sum(f.get("duration") or 0 for f in items)))
     for key, value in totals.items():
         root.set(key, str(value))
+    root.set("time", _seconds(sum(f.get("duration") or 0 for f in report["findings"])))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _seconds(value):
+    """JUnit ``time`` (seconds, 3 decimals) from a finding's ``duration``."""
+    return "%.3f" % float(value or 0)
 
 
 def _short(text, limit=240):
@@ -159,20 +170,7 @@ def to_sarif(report, catalog):
         if c is None:
             continue
         index[cid] = len(rules)
-        rules.append({
-            "id": cid,
-            "name": re.sub(r"[^A-Za-z0-9]+", "", c["title"].title()) or cid,
-            "shortDescription": {"text": c["title"]},
-            "fullDescription": {"text": c["rationale"]},
-            "help": {"text": c["remediation"],
-                     "markdown": "**Remediation:** %s\n\nSource: %s" % (c["remediation"], c["source"])},
-            "helpUri": "%s#%s" % (INFORMATION_URI, cid.lower()),
-            "defaultConfiguration": {"level": SARIF_LEVEL[c["severity"]]},
-            "properties": {"security-severity": SECURITY_SEVERITY[c["severity"]],
-                           "tags": ["security", c["area"], c["scope"], c["profile"]],
-                           "precision": "high" if c["scope"] == "api" else "medium",
-                           "problem.severity": "error" if c["severity"] in ("critical", "high") else "warning"},
-        })
+        rules.append(_sarif_rule(c, report["tool"].get("information_uri")))
     results = []
     for f in report["findings"]:
         if f["status"] not in ("fail", "waived", "error") or f["control"] not in index:
@@ -203,13 +201,15 @@ def to_sarif(report, catalog):
                                        "justification": "%s (expires %s)" % (w.get("justification", ""),
                                                                              w.get("expires", "never"))}]
         results.append(result)
+    driver = {"name": TOOL_NAME, "version": report["tool"]["version"],
+              "semanticVersion": report["tool"]["version"], "rules": rules}
+    if report["tool"].get("information_uri"):
+        driver["informationUri"] = report["tool"]["information_uri"]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": TOOL_NAME, "version": report["tool"]["version"],
-                                "semanticVersion": report["tool"]["version"],
-                                "informationUri": INFORMATION_URI, "rules": rules}},
+            "tool": {"driver": driver},
             "automationDetails": {"id": "pbguard-audit/%s/" % host},
             "invocations": [{"executionSuccessful": True,
                              "properties": {"profile": report["profile"], "summary": report["summary"]}}],
@@ -218,6 +218,37 @@ def to_sarif(report, catalog):
         }],
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def _sarif_rule(c, information_uri=None):
+    """A SARIF rule that reads on its own in a code-scanning dashboard: title, rationale and remediation
+    from the catalog; ``helpUri`` only when the user gave an ``information_uri``."""
+    cid = c["id"]
+    help_text = "%s\n\nWhy: %s\n\nRemediation: %s\n\nSeverity: %s; scope: %s; profile: %s; source: %s" % (
+        c["title"], c["rationale"], c["remediation"], c["severity"], c["scope"], c["profile"], c["source"])
+    help_markdown = "\n".join([
+        "### %s %s" % (cid, c["title"]), "",
+        "**Why:** %s" % c["rationale"], "",
+        "**Remediation:** %s" % c["remediation"], "",
+        "| severity | scope | profile | source |", "|---|---|---|---|",
+        "| %s | %s | %s | %s |" % (c["severity"], c["scope"], c["profile"], _md(c["source"])), "",
+        "Enforcing tasks carry the id in their name and tag: `--tags %s`." % cid,
+    ])
+    rule = {
+        "id": cid,
+        "name": re.sub(r"[^A-Za-z0-9]+", "", c["title"].title()) or cid,
+        "shortDescription": {"text": c["title"]},
+        "fullDescription": {"text": c["rationale"]},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {"level": SARIF_LEVEL[c["severity"]]},
+        "properties": {"security-severity": SECURITY_SEVERITY[c["severity"]],
+                       "tags": ["security", c["area"], c["scope"], c["profile"]],
+                       "precision": "high" if c["scope"] == "api" else "medium",
+                       "problem.severity": "error" if c["severity"] in ("critical", "high") else "warning"},
+    }
+    if information_uri:
+        rule["helpUri"] = "%s#%s" % (information_uri, cid.lower())
+    return rule
 
 
 def _file_uri(path):

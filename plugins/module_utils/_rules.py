@@ -811,10 +811,10 @@ def referenced_collections(expr_or_node):
 RuleFinding = namedtuple("RuleFinding", ("code", "severity", "message", "detail"))
 
 # atom classes
-_C_AUTHN = "authentication"        # @request.auth.id != "", verified, collectionName ...
+_C_AUTHN = "authentication"        # @request.auth.id != "", verified = true
 _C_GUEST = "guest"                 # @request.auth.id = ""
 _C_OWNER = "ownership"             # field = @request.auth.id, tenant = @request.auth.org
-_C_ROLE = "role"                   # @request.auth.role = "admin", specific user id
+_C_ROLE = "role"                   # @request.auth.role = "admin", collectionName = "staff", user id
 _C_JOIN_AUTH = "join_auth"         # @collection.x.user ?= @request.auth.id
 _C_JOIN = "join"                   # @collection.x.level = "admin"
 _C_BODY_OWNER = "body_owner"       # @request.body.user = @request.auth.id
@@ -824,7 +824,9 @@ _C_CLIENT = "client_other"         # @request.headers.x = "..", @request.query.x
 _C_FILTER = "filter"               # status = "published", created > @now
 _C_OTHER = "other"
 
-_AUTHN_FIELDS = frozenset(("collectionName", "collectionId", "verified"))
+# collectionName/collectionId = "staff" names who may act: a role (PBG-RUL-017 checks the collection
+# is not open to self-registration), not "authenticated only"
+_AUTHN_FIELDS = frozenset(("verified",))
 _NEGATE = {"=": "!=", "!=": "=", "~": "!~", "!~": "~", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _MIRROR = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _DNF_LIMIT = 256

@@ -134,6 +134,13 @@ options:
     description: Upper bound of login attempts of the credential probe.
     type: int
     default: 20
+  cert_min_days:
+    description:
+      - PBG-NET-011 (probe) fails when the certificate served at the probed C(https://) URL expires in fewer
+        days than this. The certificate is verified like every request (O(validate_certs), O(ca_path)); one
+        that cannot be read or verified is an C(error), never a pass.
+    type: int
+    default: 21
   waivers:
     description:
       - A list of waivers, or the path of a YAML/JSON file holding one. Each waiver has C(control) (glob),
@@ -151,6 +158,14 @@ options:
     default: [json, junit, sarif, markdown]
   report_name:
     description: Base name of report files. Default C(pbguard-audit-<target_name>).
+    type: str
+  information_uri:
+    description:
+      - Where readers of the reports find the control documentation (for example your published copy of
+        C(docs/controls.md)). Used as the report's C(tool.information_uri) and as SARIF C(informationUri)
+        and per-rule C(helpUri) (C(<uri>#<control id>)).
+      - No default. Unset, no report carries any URI; every SARIF rule is self-contained (short and full
+        description, help text and Markdown with rationale and remediation).
     type: str
   target_name:
     description: Name of the audited target in reports (e.g. the inventory host name). Default the URL's host.
@@ -242,6 +257,8 @@ probe_requests:
   elements: list
 """
 
+# First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 import datetime
 import json
 import re
@@ -291,11 +308,13 @@ def argument_spec():
         probe_url=dict(type="str"),
         probe_credentials=dict(type="bool", default=False, no_log=False),
         probe_max_attempts=dict(type="int", default=20),
+        cert_min_days=dict(type="int", default=21),
         waivers=dict(type="raw"),
         report_dir=dict(type="path"),
         report_formats=dict(type="list", elements="str", choices=list(_reports.FORMATS),
                             default=list(_reports.FORMATS)),
         report_name=dict(type="str"),
+        information_uri=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
     )
@@ -350,7 +369,7 @@ def main():
         else:
             client = PocketBaseClient(url, email=p.get("email"), password=p.get("password"),
                                       token=p.get("token"), timeout=p["timeout"],
-                                      validate_certs=p["validate_certs"],
+                                      validate_certs=p["validate_certs"], ca_path=p.get("ca_path"),
                                       generation=p.get("api_generation") or "auto")
             try:
                 snapshot = client.snapshot()
@@ -365,7 +384,7 @@ def main():
     if "probe" in scopes:
         try:
             probe = _controls.gather_probe(
-                probe_url, open_url, timeout=p["timeout"], validate_certs=p["validate_certs"],
+                probe_url, open_url, timeout=p["timeout"], validate_certs=p["validate_certs"], ca_path=p.get("ca_path"),
                 emails=list(p.get("expected_superusers") or []) +
                 [s.get("email") for s in (snapshot or {}).get("superusers") or []],
                 probe_credentials=p["probe_credentials"], max_attempts=p["probe_max_attempts"])
@@ -383,7 +402,8 @@ def main():
 
     params = dict((k, p.get(k)) for k in (
         "expected_superusers", "expected_collections", "expected_auth_methods", "public_rules", "pinned_version",
-        "min_password_length", "max_auth_token_duration", "max_exposure", "browser_app", "port"))
+        "min_password_length", "max_auth_token_duration", "max_exposure", "browser_app", "port",
+        "cert_min_days"))
     params["url"] = probe_url if ("probe" in scopes and p.get("probe_url")) else url
     ctx = _controls.AuditContext(params, snapshot=snapshot, snapshot_error=snapshot_error, probe=probe,
                                  probe_error=probe_error, host=host, host_error=host_error, url=params["url"])
@@ -394,7 +414,8 @@ def main():
     target = {"url": url, "host": p.get("target_name") or target_host(url),
               "pocketbase_version": ctx.version()}
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    report = _reports.build_report(findings, target, p["profile"], scopes, TOOL_VERSION, now)
+    report = _reports.build_report(findings, target, p["profile"], scopes, TOOL_VERSION, now,
+                                   information_uri=p["information_uri"])
     report = _reports.scrub(report, secrets)
 
     report_files = {}

@@ -32,6 +32,13 @@ description:
     this module (not in the role), so direct users of the module get the same protection. Other
     findings (C(collection_join), C(joined_collection_readable), C(identifier_generation_mismatch),
     C(parse_error)) are returned as warnings; the server stays the judge of syntax.
+  - The declared rules are also read as logic, with every collection as it will be after the call,
+    by the audit's controls PBG-RUL-011..017 (a privilege field users can set on their own record,
+    an owner relation not bound on create, access decided by headers or query parameters, a rule
+    a guest satisfies, C(~) on an identity, a rule every self-registered account passes). Their
+    findings carry the control id as C(code) and refuse the rule unless O(allow_unsafe) is set
+    (PBG-RUL-015 and PBG-RUL-017 also yield to the O(collections[].public) intent); an owner relation that can
+    change on update (PBG-RUL-013) is a warning.
   - C(authRule) findings never refuse. An empty (or always-true) C(authRule) is PocketBase's
     default, every account of the collection with valid credentials may authenticate, including
     unverified ones, and it opens no records; it is returned in RV(findings) with severity C(info).
@@ -186,6 +193,8 @@ diff:
   type: dict
 """
 
+# First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
@@ -197,11 +206,15 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat,
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import rul as _audit_rul
 except ImportError:  # pragma: no cover - the parser ships with the collection
-    _rules = None
+    _rules = _audit_rul = None
 
 BLOCKING_CODES = frozenset(("public", "tautology", "auth_only_no_ownership", "client_body_decides"))
 RULE_KEYS = _state.RULE_KEYS + _state.AUTH_RULE_KEYS
+# the audit's rule-logic controls refuse like the linter's codes; an owner relation that can change on
+# update (PBG-RUL-013, medium) is a warning
+LOGIC_WARN_ONLY = frozenset(("PBG-RUL-013",))
 
 
 def argument_spec():
@@ -271,6 +284,29 @@ def lint_rules(specs, raw_by_name, generation, allow_unsafe):
                     refusals.append(
                         "collection %s: %s %r is %s (%s); declare public: [%s] on collection %s if this "
                         "is intended" % (spec["name"], key, expr, item["code"], item["message"], key, spec["name"]))
+    logic_findings, logic_refusals = lint_logic(specs, projected, generation, allow_unsafe)
+    return findings + logic_findings, refusals + logic_refusals
+
+
+def lint_logic(specs, projected, generation, allow_unsafe):
+    """The audit's PBG-RUL-011..017 questions (who can satisfy a rule) on the declared rules, read
+    with every collection as it will be after this call; returns (findings, refusals)."""
+    intent = dict((s["name"], set(s.get("public") or [])) for s in specs)
+    declared = set((s["name"], k) for s in specs for k, v in (s.get("rules") or {}).items() if v is not None)
+    findings, refusals = [], []
+    try:
+        issues = _audit_rul.rule_logic_issues(list(projected.values()), generation,
+                                              public=lambda name, rule: rule in intent.get(name, ()))
+    except Exception as exc:  # pylint: disable=broad-except  # a linter bug must not let a rule through
+        return findings, ["the rule-logic analysis failed (%s); refusing to apply rules unchecked" % exc]
+    for control, severity, issue in issues:
+        if (issue.collection, issue.rule) not in declared:
+            continue
+        blocks = control not in LOGIC_WARN_ONLY
+        findings.append({"code": control, "severity": severity, "message": issue.message,
+                         "collection": issue.collection, "rule": issue.rule, "accepted": not blocks})
+        if blocks and not allow_unsafe:
+            refusals.append("collection %s: %s: %s (%s)" % (issue.collection, issue.rule, issue.message, control))
     return findings, refusals
 
 

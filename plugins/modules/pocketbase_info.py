@@ -155,6 +155,8 @@ api_calls:
   sample: ["GET /api/collections/_superusers/auth-methods 200", "GET /api/health 200"]
 """
 
+# First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (

@@ -131,6 +131,8 @@ diff:
   type: dict
 """
 
+# First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule

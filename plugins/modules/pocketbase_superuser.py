@@ -153,6 +153,8 @@ requests:
   elements: dict
 """
 
+# First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 import base64
 import json
 import os

@@ -36,7 +36,10 @@ import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# _pb_paths (stdlib only) sits next to this file in a container (molecule/attack copies it), else in the repo
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "module_utils"))
 from pbhttp import Client, ConnectFailed  # noqa: E402
+import _pb_paths  # noqa: E402
 
 # Local copy of the advisory table (docs/pocketbase-facts.md#advisories); the pytest layer cross-checks it with
 # plugins/module_utils/_controls.py when that module is importable.
@@ -154,8 +157,10 @@ def p1_dashboard(t):
 
 
 def p1_superuser_login(t):
+    """Every spelling PocketBase resolves to the superuser login (_pb_paths: case, U+017F for s,
+    percent-encoding, the collection id; 0.22's admins API), not just the canonical one."""
     c = t.client()
-    paths = ["/api/collections/_superusers/auth-with-password", "/api/admins/auth-with-password"]
+    paths = _pb_paths.superuser_login_paths(None, sample=20)
     seen = []
     for path in paths:
         r = _status(lambda: c.post(path, {"identity": t.superuser_email,
@@ -169,7 +174,12 @@ def p1_superuser_login(t):
             return result("p1_superuser_login", 1, True,
                           "superuser login answers credential guesses from %s: %s"
                           % (t.attacker_source, "; ".join(seen)))
-    return result("p1_superuser_login", 1, False, "; ".join(seen))
+    counts = {}
+    for entry in seen:
+        status = entry.rsplit(" -> ", 1)[1]
+        counts[status] = counts.get(status, 0) + 1
+    return result("p1_superuser_login", 1, False, "%d spellings of the superuser login from %s: %s" % (
+        len(seen), t.attacker_source, ", ".join("HTTP %s x%d" % kv for kv in sorted(counts.items()))))
 
 
 def p1_direct_port(t):

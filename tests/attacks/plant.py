@@ -205,7 +205,7 @@ def count(url, email, password, connect=None):
 HARDENED_RULES = {
     "tickets": {"listRule": "customer = @request.auth.id", "viewRule": "customer = @request.auth.id"},
     "profiles": {"listRule": "user = @request.auth.id", "viewRule": "user = @request.auth.id",
-                 "updateRule": "user = @request.auth.id"},
+                 "updateRule": "user = @request.auth.id && @request.body.user:isset = false"},
     "permissions": {"listRule": "user = @request.auth.id", "viewRule": "user = @request.auth.id"},
     "users": {"authRule": "verified = true"},
 }

@@ -27,7 +27,7 @@ def collections_dir(tmp_path_factory):
     return str(base)
 
 
-def run_playbook(tmp_path, collections_dir, srv, **extra_vars):
+def run_playbook(tmp_path, collections_dir, srv, cli_args=(), **extra_vars):
     inv = tmp_path / "inventory"
     (inv / "host_vars").mkdir(parents=True, exist_ok=True)
     (inv / "hosts.ini").write_text("[pocketbase]\npbtest ansible_connection=local\n")
@@ -52,7 +52,7 @@ def run_playbook(tmp_path, collections_dir, srv, **extra_vars):
     for name in ("POCKETBASE_URL", "POCKETBASE_EMAIL", "POCKETBASE_PASSWORD", "POCKETBASE_TOKEN"):
         env.pop(name, None)
     return subprocess.run([os.path.join(VENV_BIN, "ansible-playbook"), "-i", str(inv / "hosts.ini"),
-                           os.path.join(ROOT, "playbooks", "audit.yml")],
+                           os.path.join(ROOT, "playbooks", "audit.yml")] + list(cli_args),
                           env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -83,3 +83,15 @@ def test_audit_playbook_reports_and_threshold(pb_server_factory, tmp_path, colle
                         pocketbase_audit_public_rules={"users": ["createRule"]})
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     assert "pbtest (PocketBase 0.40.6)" in proc.stdout
+
+
+def test_audit_playbook_changes_nothing(pb_server_factory, tmp_path, collections_dir):
+    """An audit run is changed=0: twice in a row and in --check (the reports on the controller are its output)."""
+    srv = pb_server_factory("0.40.6", email="alice@corp.test")
+    for cli_args in ((), (), ("--check",)):
+        proc = run_playbook(tmp_path, collections_dir, srv, cli_args=cli_args, pocketbase_audit_fail_on="never")
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 0, out[-3000:]
+        recap = out[out.index("PLAY RECAP"):]
+        assert "pbtest" in recap and "changed=0" in recap and "failed=0" in recap, recap
+        assert (tmp_path / "controller" / "pbtest" / "pbguard-audit-pbtest.json").is_file()

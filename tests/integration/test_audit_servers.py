@@ -348,12 +348,14 @@ def harden_v040(srv, tmp_path):
                                v023_field("cover", "file", maxSelect=1, maxSize=1048576)],
                 listRule="", viewRule="",
                 createRule="@request.auth.id != \"\" && @request.body.author = @request.auth.id",
-                updateRule="author = @request.auth.id", deleteRule="author = @request.auth.id")
+                updateRule="author = @request.auth.id && @request.body.author:isset = false",
+                deleteRule="author = @request.auth.id")
     create_v023(srv, "profiles", [v023_field("user", "relation", collectionId=users["id"], maxSelect=1),
                                   v023_field("avatar", "file", maxSelect=1, maxSize=1048576, protected=True)],
                 listRule="user = @request.auth.id", viewRule="user = @request.auth.id",
                 createRule="@request.auth.id != \"\" && @request.body.user = @request.auth.id",
-                updateRule="user = @request.auth.id", deleteRule="user = @request.auth.id")
+                updateRule="user = @request.auth.id && @request.body.user:isset = false",
+                deleteRule="user = @request.auth.id")
     ok(srv.api("PATCH", "/api/settings", {
         "logs": {"maxDays": 14, "logIP": True},
         "backups": {"cron": "0 3 * * *", "cronMaxKeep": 7},
@@ -397,7 +399,8 @@ HARDENED_V040_INTENT = dict(
 HARDENED_V040_PASS = {
     "PBG-ADM-001", "PBG-ADM-002", "PBG-ADM-003", "PBG-ADM-004", "PBG-ADM-005", "PBG-ADM-007",
     "PBG-RUL-001", "PBG-RUL-002", "PBG-RUL-003", "PBG-RUL-004", "PBG-RUL-005", "PBG-RUL-006", "PBG-RUL-007",
-    "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010",
+    "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010", "PBG-RUL-011", "PBG-RUL-012", "PBG-RUL-013", "PBG-RUL-014",
+    "PBG-RUL-015", "PBG-RUL-016", "PBG-RUL-017",
     "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006",
     "PBG-FIL-001", "PBG-FIL-002",
     "PBG-MON-001", "PBG-MON-002", "PBG-MON-003", "PBG-MON-004", "PBG-MON-005", "PBG-MON-006",
@@ -540,7 +543,8 @@ def test_hardened_v022_no_failure(pb_server_factory, tmp_path):
                                 "options": {"collectionId": users["id"], "maxSelect": 1}}],
                 listRule="", viewRule="",
                 createRule="@request.auth.id != \"\" && @request.data.author = @request.auth.id",
-                updateRule="author = @request.auth.id", deleteRule="author = @request.auth.id")
+                updateRule="author = @request.auth.id && @request.data.author:isset = false",
+                deleteRule="author = @request.auth.id")
     patch_v022(srv, "/api/settings", {"logs": {"maxDays": 14, "logIp": True},
                                       "backups": {"cron": "0 3 * * *", "cronMaxKeep": 7},
                                       "recordAuthToken": {"duration": 604800},
@@ -594,7 +598,8 @@ def test_v030_advisories_and_version_gaps(pb_server_factory):
 
 
 # Which control ids the real-server tests above assert, by the status they demonstrate (read by
-# tests/unit/test_control_cases.py: every api-scope control must appear here).
+# tests/unit/test_control_cases.py: every api-scope control must appear here). PBG-RUL-011..017 are
+# also exploited, failed and fixed one by one in tests/integration/test_rule_logic_exploits.py.
 REAL_SERVER_ASSERTS = {
     "fail": sorted(set(c for c, _t in EXPECTED_V040 | EXPECTED_V022) | EXPECTED_V040_CONTROLS |
                    EXPECTED_V022_CONTROLS),

@@ -10,7 +10,7 @@ OWNER_RULES = {
     "listRule": "owner = @request.auth.id",
     "viewRule": "owner = @request.auth.id",
     "createRule": '@request.auth.id != "" && @request.body.owner = @request.auth.id',
-    "updateRule": "owner = @request.auth.id",
+    "updateRule": "owner = @request.auth.id && @request.body.owner:isset = false",  # owner not transferable (PBG-RUL-013)
     "deleteRule": "owner = @request.auth.id",
 }
 OPEN_RULES = dict((k, "") for k in OWNER_RULES)

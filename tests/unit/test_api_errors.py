@@ -178,7 +178,8 @@ def test_connection_argument_spec():
     assert spec["timeout"]["default"] == 10 and spec["validate_certs"]["default"] is True
     envs = {k: v["fallback"][1] for k, v in spec.items() if "fallback" in v}
     assert envs == {"url": ["POCKETBASE_URL"], "email": ["POCKETBASE_EMAIL"],
-                    "password": ["POCKETBASE_PASSWORD"], "token": ["POCKETBASE_TOKEN"]}
+                    "password": ["POCKETBASE_PASSWORD"], "token": ["POCKETBASE_TOKEN"],
+                    "ca_path": ["POCKETBASE_CA_PATH"]}
 
 
 def test_bad_generation_rejected():

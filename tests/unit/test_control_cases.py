@@ -35,6 +35,8 @@ def good_probe():
             "superuser_login_variants": {"/api/collections/_SUPERUSERS/auth-with-password": 403,
                                          "/api/collections/pbc_3142635823/auth-with-password": 403},
             "disclosed_version": None, "generation": "v023", "version": None,
+            "tls_certificate": {"not_before": "2026-01-01T00:00:00Z", "not_after": "2028-04-05T00:00:00Z",
+                                "days_left": 490, "seconds_left": 490 * 86400, "lifetime_seconds": 825 * 86400},
             "credential_probe": {"enabled": True, "attempts": 20, "weak": [], "rate_limited": False,
                                  "emails": ["alice@corp.test", "admin@example.com"]}}
 
@@ -99,10 +101,11 @@ POSTS = "collections.2"
 # passes as a whole. Listed, not derived: a new control has to be added here or get its own pass case.
 GOOD_CONTEXT_PASSES = (
     "PBG-NET-001", "PBG-NET-002", "PBG-NET-003", "PBG-NET-004", "PBG-NET-005", "PBG-NET-006", "PBG-NET-007",
-    "PBG-NET-008", "PBG-NET-009", "PBG-NET-010",
+    "PBG-NET-008", "PBG-NET-009", "PBG-NET-010", "PBG-NET-011",
     "PBG-ADM-001", "PBG-ADM-002", "PBG-ADM-003", "PBG-ADM-004", "PBG-ADM-005", "PBG-ADM-006", "PBG-ADM-007",
     "PBG-RUL-001", "PBG-RUL-002", "PBG-RUL-003", "PBG-RUL-004", "PBG-RUL-005", "PBG-RUL-006", "PBG-RUL-007",
-    "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010",
+    "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010", "PBG-RUL-011", "PBG-RUL-012", "PBG-RUL-013", "PBG-RUL-014",
+    "PBG-RUL-015", "PBG-RUL-016", "PBG-RUL-017",
     "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006",
     "PBG-FIL-001", "PBG-FIL-003",
     "PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-004", "PBG-HOK-005", "PBG-HOK-006",
@@ -116,6 +119,8 @@ PASS_CASES = [Case(cid, "pass", note="good-context") for cid in GOOD_CONTEXT_PAS
     Case("PBG-NET-004", "pass", host=lambda h: h.update(proxy_configs={T.CADDY: T.ARTICLE_CADDYFILE}),
          note="article-caddyfile"),
     Case("PBG-NET-009", "pass", host=_nginx("", ""), note="nginx"),
+    Case("PBG-RUL-013", "pass", note="owner-locked", snap=lambda s: (
+        s["collections"][2]["fields"].append(_AUTHOR), s["collections"][2]["rules"].update(updateRule=_LOCKED_AUTHOR))),
     Case("PBG-MON-007", "pass", host=_nginx("", ""), note="nginx"),
     Case("PBG-FIL-002", "pass", snap=_set("settings.s3", {"enabled": True, "endpoint": "https://s3.corp.test",
                                                           "bucket": "pb-files"})),
@@ -142,12 +147,19 @@ onRecordAfterCreateSuccess((e) => {
 }, "tickets");
 """
 
+_AUTHOR = {"name": "author", "type": "relation", "system": False, "hidden": False, "max_select": 1,
+           "collection_id": "id_users"}
+_LOCKED_AUTHOR = "author = @request.auth.id && @request.body.author:isset = false"
+
 FAIL_CASES = [
     Case("PBG-NET-001", "fail", host=_set("listeners", ["0.0.0.0:8090"])),
     Case("PBG-NET-002", "fail", host=_set("proxy_configs", {T.CADDY: "pb.example.com {\n reverse_proxy 10.1.1.1:8090\n}"})),
     Case("PBG-NET-003", "fail", params={"url": "http://pb.example.com"}),
     Case("PBG-NET-004", "fail", host=_caddy('        respond @pbg_admin_denied "Forbidden" 403\n', "")),
-    Case("PBG-NET-005", "fail", host=_caddy("(_superusers|pbc_3142635823)", "_superusers")),
+    Case("PBG-NET-005", "fail", host=_caddy("(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)", "_superusers")),
+    # nginx ~* folds ASCII only: the role's old regex let /api/collections/_ſuperusers through
+    Case("PBG-NET-005", "fail", host=_nginx("(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)",
+                                            "(_superusers|pbc_3142635823)"), note="nginx-long-s"),
     Case("PBG-NET-006", "fail", probe=_set("admin_ui_status", 200)),
     Case("PBG-NET-006", "fail", probe=_set("superuser_login_variants.%s" % "/api/collections/_SUPERUSERS/auth-with-password",
                                            400), note="upper-case-spelling"),
@@ -155,6 +167,7 @@ FAIL_CASES = [
     Case("PBG-NET-008", "fail", host=_caddy('        X-Content-Type-Options "nosniff"\n', "")),
     Case("PBG-NET-009", "fail", host=_nginx("X-Forwarded-For $remote_addr;", "X-Forwarded-For $proxy_add_x_forwarded_for;")),
     Case("PBG-NET-010", "fail", host=_caddy("    request_body {\n        max_size 32MB\n    }\n", "")),
+    Case("PBG-NET-011", "fail", probe=lambda p: p["tls_certificate"].update(days_left=9, seconds_left=9 * 86400)),
     Case("PBG-ADM-001", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "admin@example.com"})),
     Case("PBG-ADM-002", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "ops@corp.test"})),
     Case("PBG-ADM-003", "fail", params={"expected_superusers": ["alice@corp.test", "bob@corp.test"]}),
@@ -175,6 +188,19 @@ FAIL_CASES = [
     Case("PBG-RUL-007", "fail", snap=_set(POSTS + ".rules.updateRule", "@request.data.x = 1 && author = @request.auth.id")),
     Case("PBG-RUL-008", "fail", snap=_set(POSTS + ".rules.updateRule", "author = = ")),
     Case("PBG-RUL-009", "fail", snap=lambda s: s["collections"][2]["rules"].update(createRule="", deleteRule="")),
+    Case("PBG-RUL-011", "fail", snap=lambda s: (
+        s["collections"][1]["fields"].append({"name": "role", "type": "select", "system": False, "hidden": False}),
+        s["collections"][2]["rules"].update(deleteRule='@request.auth.role = "admin"'))),
+    Case("PBG-RUL-012", "fail", snap=lambda s: (
+        s["collections"][2]["fields"].append(_AUTHOR), s["collections"][2]["rules"].update(
+            createRule='@request.auth.id != ""', updateRule=_LOCKED_AUTHOR))),
+    Case("PBG-RUL-013", "fail", snap=lambda s: s["collections"][2]["fields"].append(_AUTHOR)),
+    Case("PBG-RUL-014", "fail", snap=_set(POSTS + ".rules.deleteRule", '@request.headers.x_admin = "1"')),
+    Case("PBG-RUL-015", "fail", snap=_set(POSTS + ".rules.deleteRule", '@request.auth.role != "banned"')),
+    Case("PBG-RUL-016", "fail", snap=_set(POSTS + ".rules.deleteRule", '@request.auth.email ~ "@corp.test"')),
+    Case("PBG-RUL-017", "fail", snap=lambda s: (
+        s["collections"].append(T.collection("staff", "auth", auth=T.auth_block())),
+        s["collections"][2]["rules"].update(deleteRule='@request.auth.verified = true'))),
     Case("PBG-RUL-010", "fail", params={"public_rules": {"posts": ["listRule", "viewRule"], "users": ["createRule"],
                                                          "ghosts": ["listRule"]}}),
     Case("PBG-AUT-001", "fail", snap=_set(USERS + ".auth.otp", {"enabled": True})),

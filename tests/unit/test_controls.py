@@ -316,7 +316,8 @@ def host_facts(**over):
 
 # Rendered from roles/pocketbase_proxy/templates (defaults, tls_mode internal, Caddy 2.6.2 / nginx 1.22.1), tabs
 # as spaces; the guarded-path regex is roles/pocketbase_proxy/vars/main.yml's pocketbase_proxy__admin_regex.
-ROLE_ADMIN_PATHS = ("/_(/|$)", "/api/admins(/|$)", "/api/collections/(_superusers|pbc_3142635823)(/|$)",
+ROLE_ADMIN_PATHS = ("/_(/|$)", "/api/admins(/|$)",
+                    "/api/collections/(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)(/|$)",
                     "/api/settings(/|$)", "/api/backups(/|$)", "/api/logs(/|$)", "/api/crons(/|$)",
                     "/api/collections/?$", "/api/collections/[^/]+/?$", "/api/collections/meta(/|$)",
                     "/api/collections/[^/]+/truncate/?$", "/api/collections/[^/]+/impersonate(/|$)")
@@ -705,7 +706,10 @@ def _edit(text, old, new):
     # NET-004 / NET-005 allowlist
     ("caddy", "        respond @pbg_admin_denied \"Forbidden\" 403\n", "", "PBG-NET-004", "proxy"),
     ("caddy", "path_regexp pbg_admin_denied (?i)^", "path_regexp pbg_admin_denied ^", "PBG-NET-005", "proxy"),
-    ("caddy", "(_superusers|pbc_3142635823)", "_superusers", "PBG-NET-005", "proxy"),
+    ("caddy", "(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)", "_superusers", "PBG-NET-005", "proxy"),
+    # nginx ~* folds ASCII only: without the spelled-out U+017F, /api/collections/_ſuperusers passes
+    ("nginx", "(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)", "(_superusers|pbc_3142635823)",
+     "PBG-NET-005", "proxy"),
     ("nginx", '"~*^(?:', '"~^(?:', "PBG-NET-005", "proxy"),
     ("nginx", "        return 403;\n", "        set $x 1;\n", "PBG-NET-004", "proxy"),
     # FIL-003
@@ -787,8 +791,13 @@ def test_article_caddyfile_misses_the_superusers_id(generation, expected):
     ("location /api/collections/_superusers/ {\n    deny all;\n}\n", ["_SUPERUSERS", "pbc_3142635823"]),
     ("location ~ ^/api/collections/(_superusers|pbc_3142635823)/ {\n    allow 10.0.0.0/8;\n    deny all;\n}\n",
      ["_SUPERUSERS"]),
-    ("location ~* ^/api/collections/(_superusers|pbc_3142635823)/ {\n    allow 10.0.0.0/8;\n    deny all;\n}\n", []),
-    ("if ($uri ~* \"^/api/collections/(_superusers|pbc_3142635823)/\") {\n    return 403;\n}\n", []),
+    # ~* folds ASCII only (PCRE without UTF): PocketBase's EqualFold takes U+017F for s
+    ("location ~* ^/api/collections/(_superusers|pbc_3142635823)/ {\n    allow 10.0.0.0/8;\n    deny all;\n}\n",
+     ["_ſuperusers"]),
+    ("if ($uri ~* \"^/api/collections/(_superusers|pbc_3142635823)/\") {\n    return 403;\n}\n",
+     ["_ſuperusers"]),
+    ("if ($uri ~* \"^/api/collections/(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)/\") {\n"
+     "    return 403;\n}\n", []),
     # a location that does not restrict anything is no guard
     ("location ~* ^/api/collections/(_superusers|pbc_3142635823)/ {\n    proxy_pass http://127.0.0.1:8090;\n}\n",
      ["_superusers", "_SUPERUSERS", "pbc_3142635823"]),
@@ -854,11 +863,16 @@ def test_probe_tries_every_spelling_of_superusers():
     assert probe["superuser_login_variants"] == {
         "/api/collections/_SUPERUSERS/auth-with-password": 400,
         "/api/collections/%5Fsuperusers/auth-with-password": 403,
+        "/api/collections/%5F%73uper%55sers/auth-with-password": 403,
+        "/api/collections/_%C5%BFuperusers/auth-with-password": 400,      # U+017F: EqualFold takes it for s
+        "/api/collections/_SUPERU%C5%BFER%C5%BF/auth-with-password": 400,
         "/api/collections/pbc_3142635823/auth-with-password": 403}
     assert all(method == "POST" for method, path in seen if "auth-with-password" in path)
     st = statuses(run(good_snapshot(), ["PBG-NET-006"], {"url": "https://pb.example.com"}, probe=probe,
                       url="https://pb.example.com"))
     assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/_SUPERUSERS/auth-with-password")] == "fail"
+    assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/_%C5%BFuperusers/auth-with-password")] == \
+        "fail"
     assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/pbc_3142635823/auth-with-password")] == \
         "pass"
     assert st[("PBG-NET-006", "url:https://pb.example.com/api/collections/_superusers/auth-with-password")] == "pass"

@@ -92,6 +92,53 @@ def test_sarif_validates_against_2_1_0(report):
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
 
 
+def test_sarif_rules_are_self_contained_without_uris(report):
+    text = R.to_sarif(report, C.catalog())
+    sarif = json.loads(text)
+    jsonschema.Draft4Validator(load_schema("sarif-schema-2.1.0.json")).validate(sarif)
+    assert "example.invalid" not in text and "example.invalid" not in R.to_json(report)
+    assert "information_uri" not in report["tool"]
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver
+    for rule in driver["rules"]:
+        c = C.CONTROLS_BY_ID[rule["id"]]
+        assert "helpUri" not in rule
+        assert rule["shortDescription"]["text"] == c["title"]
+        assert rule["fullDescription"]["text"] == c["rationale"]
+        for body in (rule["help"]["text"], rule["help"]["markdown"]):
+            assert c["rationale"] in body and c["remediation"] in body
+        assert rule["help"]["markdown"].startswith("### %s " % rule["id"])
+
+
+def test_sarif_uris_only_from_the_option(report):
+    uri = "https://docs.corp.example/pbguard/controls.html"
+    with_uri = R.build_report(report["findings"], report["target"], "strict", ["api"], "0.1.0",
+                              "2026-11-29T06:00:00Z", information_uri=uri)
+    sarif = json.loads(R.to_sarif(with_uri, C.catalog()))
+    jsonschema.Draft4Validator(load_schema("sarif-schema-2.1.0.json")).validate(sarif)
+    jsonschema.validate(json.loads(R.to_json(with_uri)), load_schema("audit-report.schema.json"))
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == uri and with_uri["tool"]["information_uri"] == uri
+    assert {r["helpUri"] for r in driver["rules"]} == {"%s#%s" % (uri, r["id"].lower()) for r in driver["rules"]}
+
+
+def test_junit_testcases_carry_time(report):
+    report["findings"][0]["duration"] = 0.25
+    report["findings"][2]["duration"] = 0.5
+    root = ET.fromstring(R.to_junit(report))
+    cases = root.findall(".//testcase")
+    assert all(c.get("time") is not None for c in cases)
+    assert float(root.get("time")) == pytest.approx(0.75, abs=0.001)
+    assert {c.get("time") for c in cases if c.get("name") == "PBG-RUL-001 collection:tickets.listRule"} == {"0.250"}
+    assert sum(float(s.get("time")) for s in root.findall("testsuite")) == pytest.approx(0.75, abs=0.002)
+
+
+def test_run_controls_records_durations():
+    ctx = C.AuditContext({}, snapshot_error="no API in this test")
+    findings = C.run_controls(ctx, [C.CONTROLS_BY_ID["PBG-ADM-001"]])
+    assert findings and all(isinstance(f["duration"], float) and f["duration"] >= 0 for f in findings)
+
+
 def test_sarif_schema_can_fail(report):
     sarif = json.loads(R.to_sarif(report, C.catalog()))
     sarif["runs"][0]["results"][0]["level"] = "fatal"

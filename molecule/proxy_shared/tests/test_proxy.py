@@ -4,11 +4,18 @@
 127.0.0.1:443/80 with the site name pinned by --resolve; PocketBase itself listens on 127.0.0.1:8090.
 """
 
+import importlib.util
 import json
 import os
 import shlex
 
 import pytest
+
+_SPEC = importlib.util.spec_from_file_location(
+    "pb_paths", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "plugins",
+                             "module_utils", "_pb_paths.py"))
+PB_PATHS = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(PB_PATHS)
 
 BACKEND = os.environ.get("PBG_PROXY_BACKEND", "caddy")
 NAME = os.environ.get("PBG_PROXY_SERVER_NAME", "pb.pbguard.test")
@@ -181,6 +188,44 @@ def test_superuser_login_variants_reach_pocketbase_from_allowlisted_source(host)
     assert codes == [200] * len(variants)
 
 
+def direct_statuses(host, requests):
+    """The same requests straight to PocketBase on 127.0.0.1:8090 (no proxy), in one podman exec."""
+    script = "; ".join(
+        " ".join(shlex.quote(a) for a in ["curl", "-sS", "--path-as-is", "--max-time", "20", "-X", method,
+                                          "-o", "/dev/null", "-w", "%{http_code}\\n"]
+                 + (["-H", "Content-Type: application/json", "--data-binary", data] if data else [])
+                 + ["http://127.0.0.1:8090" + path])
+        for path, method, data in requests)
+    codes = [int(c) for c in host.run(script).stdout.split()]
+    assert len(codes) == len(requests)
+    return codes
+
+
+# The whole class of superuser-login spellings (plugins/module_utils/_pb_paths.py: ASCII case, U+017F for s,
+# percent-encoding of any character, the collection id), generated, not listed.
+SU_LOGIN_CLASS = PB_PATHS.superuser_login_paths("v023", sample=20)
+
+
+def test_superuser_login_class_logs_in_directly_and_is_refused_through_the_proxy(host):
+    direct = direct_statuses(host, [(p, "POST", SU_BODY) for p in SU_LOGIN_CLASS])
+    assert {p: c for p, c in zip(SU_LOGIN_CLASS, direct) if c != 200} == {}, "class drifted from PocketBase"
+    denied = statuses(host, [(p, "POST", {"source": DENIED, "data": SU_BODY}) for p in SU_LOGIN_CLASS])
+    assert {p: c for p, c in zip(SU_LOGIN_CLASS, denied) if c != 403} == {}
+    allowed = statuses(host, [(p, "POST", {"data": SU_BODY}) for p in SU_LOGIN_CLASS])
+    assert {p: c for p, c in zip(SU_LOGIN_CLASS, allowed) if c != 200} == {}
+
+
+SENSITIVE_CLASS = [(p, m) for m, canonical in PB_PATHS.SENSITIVE_ENDPOINTS for p in PB_PATHS.path_spellings(canonical)]
+
+
+def test_sensitive_path_spellings_that_answer_directly_are_refused_through_the_proxy(host):
+    direct = direct_statuses(host, [(p, m, None) for p, m in SENSITIVE_CLASS])
+    live = [pm for pm, code in zip(SENSITIVE_CLASS, direct) if code != 404]
+    assert len(live) > len(PB_PATHS.SENSITIVE_ENDPOINTS)  # encoded spellings do reach PocketBase
+    denied = statuses(host, [(p, m, {"source": DENIED}) for p, m in live])
+    assert {pm: c for pm, c in zip(live, denied) if c != 403} == {}
+
+
 ADMIN_PATHS = [
     ("/_/", "GET"),
     ("/_", "GET"),
@@ -332,6 +377,8 @@ def test_access_log_rotation_configured(host):
 
 # --- validation before going live ------------------------------------------------------------
 
+@pytest.mark.skipif(os.environ.get("PBG_PROXY_NO_SIDE_EFFECT") == "1",
+                    reason="this scenario (trixie) has no side_effect step")
 def test_broken_config_was_refused_by_the_validator(host):
     marker = host.file("/var/tmp/pbg-proxy-broken-result")
     assert marker.exists, "side_effect did not run"

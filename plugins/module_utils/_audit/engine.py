@@ -27,6 +27,7 @@ __metaclass__ = type
 import datetime
 import fnmatch
 import re
+import time
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api
 
@@ -283,6 +284,7 @@ def run_controls(ctx, controls):
     """Run each control's check; returns findings (dicts, contract shape)."""
     findings = []
     for c in controls:
+        started = time.monotonic()
         try:
             results = c["check"](ctx)
         except Unavailable as exc:
@@ -293,10 +295,12 @@ def run_controls(ctx, controls):
             results = [err("control", "check failed: %s: %s" % (exc.__class__.__name__, exc))]
         if not results:
             results = [err("control", "check returned no result")]
+        # seconds spent in the check, shared by its results (JUnit testcase ``time``)
+        duration = round((time.monotonic() - started) / len(results), 6)
         for r in results:
             f = {"control": c["id"], "area": c["area"], "title": c["title"], "severity": c["severity"],
                  "scope": c["scope"], "profile": c["profile"], "status": r["status"], "target": r["target"],
-                 "evidence": r["evidence"], "remediation": c["remediation"]}
+                 "evidence": r["evidence"], "remediation": c["remediation"], "duration": duration}
             for key in ("file", "line", "rule"):
                 if key in r:
                     f[key] = r[key]

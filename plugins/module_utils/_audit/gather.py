@@ -21,7 +21,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
 
 
@@ -45,11 +45,12 @@ class _Prober(object):
     """Unauthenticated requests to one PocketBase URL; each is recorded in ``requests`` as (method, path,
     status), status None when no HTTP answer came. Calling it returns (status, body text)."""
 
-    def __init__(self, url, open_url, timeout, validate_certs):
+    def __init__(self, url, open_url, timeout, validate_certs, ca_path=None):
         self.url = url
         self.open_url = open_url
         self.timeout = timeout
         self.validate_certs = validate_certs
+        self.ca_path = ca_path
         self.requests = []
 
     def __call__(self, path, method="GET", body=None):
@@ -60,7 +61,7 @@ class _Prober(object):
             headers["Content-Type"] = "application/json"
         try:
             resp = self.open_url(self.url + path, data=data, method=method, headers=headers, timeout=self.timeout,
-                                 validate_certs=self.validate_certs, follow_redirects="none",
+                                 validate_certs=self.validate_certs, ca_path=self.ca_path, follow_redirects="none",
                                  http_agent="pbguard-audit")
             status, text = resp.getcode(), resp.read()
         except Exception as exc:  # pylint: disable=broad-except
@@ -110,12 +111,10 @@ def _probe_generation(get, facts):
 
 def _probe_login_variants(get, generation):
     """{path: status} of the other spellings of the 0.23+ superuser login: PocketBase resolves _superusers
-    case-insensitively and by id, so each spelling must be blocked too."""
+    by id and by a case-folded name (U+017F is s, any character percent-encoded), so each must be blocked too."""
     variants = {}
     if generation != "v022":
-        for path in ("/api/collections/_SUPERUSERS/auth-with-password",
-                     "/api/collections/%5Fsuperusers/auth-with-password",
-                     "/api/collections/%s/auth-with-password" % SUPERUSERS_COLLECTION_ID):
+        for path in _pb_paths.probe_login_paths():
             variants[path] = get(path, "POST", dict(PROBE_IDENTITY))[0]
     return variants
 
@@ -147,11 +146,13 @@ def _probe_credentials(get, login_path, login_status, emails, max_attempts, pass
 
 
 def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
-                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None):
+                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, ca_path=None):
     """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
     url = url.rstrip("/")
-    get = _Prober(url, open_url, timeout, validate_certs)
+    get = _Prober(url, open_url, timeout, validate_certs, ca_path)
     facts = {"url": url, "requests": get.requests}
+    if url.lower().startswith("https://"):
+        facts["tls_certificate"] = _tlscert.expiry_facts(url, timeout, validate_certs, ca_path)
     facts["admin_ui_status"], version = _probe_dashboard(get)
     facts["disclosed_version"] = version
     facts["version"] = version

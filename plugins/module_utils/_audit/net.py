@@ -12,23 +12,16 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pb_paths
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, gather, proxyconf, sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
 
 
 def superuser_api_paths(generation):
-    """Request paths (decoded) that reach the superuser login. PocketBase 0.23+ resolves a collection by
-    name case-insensitively and by id: /api/collections/_SUPERUSERS/... and /api/collections/pbc_3142635823/...
-    reach _superusers too (%5Fsuperusers decodes to _superusers before any proxy matcher sees it)."""
-    v022 = ["/api/admins/auth-with-password"]
-    v023 = ["/api/collections/_superusers/auth-with-password", "/api/collections/_SUPERUSERS/auth-with-password",
-            "/api/collections/%s/auth-with-password" % gather.SUPERUSERS_COLLECTION_ID]
-    if generation == "v022":
-        return v022
-    if generation == "v023":
-        return v023
-    return v023 + v022
+    """Request paths (decoded, as a proxy matcher sees them) that reach the superuser login: the whole
+    spelling class of _pb_paths (names folded like PocketBase's strings.EqualFold, the id, encodings)."""
+    return list(dict.fromkeys(_pb_paths.decoded_path(p) for p in _pb_paths.superuser_login_paths(generation)))
 
 
 _PEER_VALUES_NGINX = ("$remote_addr", "$realip_remote_addr", "$binary_remote_addr")
@@ -153,15 +146,16 @@ def check_net_admin_proxy(ctx):
                    "open to credential guessing.",
          remediation="Apply the admin allowlist to /api/collections/_superusers/* and /api/admins/* as well.")
 def check_net_superuser_api_proxy(ctx):
-    """Fails when a spelling of the superuser login path (name, upper case, collection id; 0.22
-    /api/admins) is not guarded at the proxy."""
+    """Fails when a spelling of the superuser login path (any case, U+017F for s, percent-encoded,
+    collection id; 0.22 /api/admins) is not guarded at the proxy."""
     guards = proxyconf.proxy_guards(proxyconf.proxy_text(ctx))
     paths = superuser_api_paths(ctx.generation())
     open_paths = [p for p in paths if not proxyconf.guarded(guards, p)]
     if open_paths:
-        return [bad("proxy", "superuser API paths not restricted at the proxy: %s (PocketBase matches the "
-                             "collection case-insensitively and by its id %s)"
-                    % (", ".join(open_paths), gather.SUPERUSERS_COLLECTION_ID))]
+        return [bad("proxy", "%d of %d superuser API path spellings not restricted at the proxy, e.g. %s "
+                             "(PocketBase matches the collection by its id %s and by a case-folded name: "
+                             "U+017F is s)"
+                    % (len(open_paths), len(paths), ", ".join(open_paths[:4]), gather.SUPERUSERS_COLLECTION_ID))]
     return [ok("proxy:" + proxyconf.guarded(guards, paths[0]),
                "the superuser API is restricted at the proxy (%d path form(s) checked)" % len(paths))]
 
@@ -345,3 +339,43 @@ def check_net_body_limit(ctx):
             else:
                 out.append(bad(target, "no request_body max_size: Caddy accepts request bodies of any size"))
     return out
+
+
+@control("PBG-NET-011", title="Served TLS certificate not close to expiry",
+         severity="medium", scope="probe", profile="baseline",
+         source=sources.CL_INFRA,
+         rationale="An expired certificate takes the site down for every client, or trains users and scripts to "
+                   "click through warnings and set validate_certs=false. Certificates made once and never renewed "
+                   "(internal CAs, hand-made files) expire silently.",
+         remediation="Renew ahead of expiry: Caddy renews its own certificates; the pocketbase_proxy role renews its "
+                     "nginx internal CA and server certificate pocketbase_proxy_tls_internal_renew_days ahead; renew "
+                     "files you provide yourself. The threshold is the audit's cert_min_days (default 21), or a "
+                     "fifth of the lifetime of short-lived certificates (Caddy's internal 12-hour ones, ACME).")
+def check_net_cert_expiry(ctx):
+    """Fails when the served certificate expires within ``cert_min_days`` (short-lived, automatically renewed
+    certificates: within a fifth of their lifetime); error when none could be read or verified."""
+    p = ctx.probe_facts()
+    if not ctx.url.lower().startswith("https://"):
+        if ctx.url_is_loopback():
+            raise NotApplicable("the audited URL is loopback plain HTTP; TLS is terminated at the proxy")
+        raise Unavailable("no certificate to read: %s is plain HTTP (see PBG-NET-003)" % ctx.url)
+    cert = p.get("tls_certificate") or {}
+    if "seconds_left" not in cert:
+        raise Unavailable("could not read the served certificate: %s" % cert.get("error", "not probed"))
+    min_days = int(ctx.params.get("cert_min_days") or 21)
+    # Caddy's internal certificates live 12 h, ACME ones 90 days or less: they are renewed at a third of
+    # their lifetime, so a longer window would fail every correct deployment.
+    window = min(min_days * 86400, int(cert.get("lifetime_seconds") or 0) // 5 or min_days * 86400)
+    left, target = cert["seconds_left"], "certificate:" + ctx.url
+    when = ("expired %d day(s) ago" % (-left // 86400) if left < 0 else "expires in %s" % _span(left))
+    if left < window:
+        result = bad(target, "the served certificate %s (%s), under the renewal threshold of %s"
+                     % (when, cert["not_after"], _span(window)))
+        if left < 0:
+            result["advisory_severity"] = "high"
+        return [result]
+    return [ok(target, "the served certificate %s (%s); threshold %s" % (when, cert["not_after"], _span(window)))]
+
+
+def _span(seconds):
+    return "%d day(s)" % (seconds // 86400) if seconds >= 86400 else "%.1f hour(s)" % (seconds / 3600.0)

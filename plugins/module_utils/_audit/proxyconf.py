@@ -61,7 +61,8 @@ def safe_re(pattern, flags=0):
 
 def caddy_glob_re(glob):
     """Caddy ``path`` matcher: case-insensitive on the decoded path (patterns with %xx escapes compare the
-    escaped path case-sensitively before Caddy 2.11.1: treated as case-sensitive here)."""
+    escaped path case-sensitively before Caddy 2.11.1: treated as case-sensitive here). Caddy lower-cases
+    with strings.ToLower, which leaves U+017F alone: ASCII folding models it (PocketBase folds it to s)."""
     glob = glob.strip("\"'")
     if not glob.startswith(("/", "*")):
         return None
@@ -72,7 +73,7 @@ def caddy_glob_re(glob):
             edge = (i == 1 and glob.startswith("*")) or (i == len(parts) - 1 and glob.endswith("*"))
             body += ".*" if edge else "[^/]*"
         body += re.escape(part)
-    return safe_re("^%s$" % body, 0 if "%" in glob else re.I)
+    return safe_re("^%s$" % body, 0 if "%" in glob else re.I | re.A)
 
 
 def caddy_guards(text):
@@ -154,7 +155,13 @@ def nginx_guards(text):
             if re.search(r"\$(uri|document_uri|request_uri)\b", maps[var]["source"]):
                 guards.extend(maps[var]["entries"])
             todo.extend(re.findall(r"\$(\w+)", maps[var]["source"]))
-    return guards
+    return [_as_nginx_pattern(p) for p in guards]
+
+
+def _as_nginx_pattern(pattern):
+    """nginx matches PCRE without UTF mode on the decoded URI bytes: ``~*`` folds ASCII only, so a
+    guard is evaluated as a bytes pattern (``_superusers`` does not cover ``_\u017fuperusers`` there)."""
+    return safe_re(pattern.pattern.encode("utf-8"), pattern.flags & re.I) or pattern
 
 
 def proxy_guards(configs):
@@ -169,7 +176,8 @@ def proxy_guards(configs):
 def guarded(guards, request_path):
     """The first config path with a guard covering ``request_path`` (decoded, normalized), else None."""
     for path, pattern in guards:
-        if pattern.search(request_path):
+        subject = request_path.encode("utf-8") if isinstance(pattern.pattern, bytes) else request_path
+        if pattern.search(subject):
             return path
     return None
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pbguard maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""RUL controls: collection API rules, read as logic by the rule linter (module_utils/_rules.py).
+"""RUL controls: collection API rules, read as logic by the rule linter (module_utils/_rules.py) and,
+from PBG-RUL-011 on, by who can satisfy them (module_utils/_rule_logic.py, _rule_questions.py).
 
 Private module_utils: the interface may change.
 """
@@ -12,8 +13,9 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_logic, _rule_questions
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, sources
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import NotApplicable, bad, control, ok
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import NotApplicable, bad, control, err, ok
 
 
 RULE_ACTIONS = {"listRule": "list", "viewRule": "view", "createRule": "create", "updateRule": "update",
@@ -193,3 +195,134 @@ def check_rul_declared_public_drift(ctx):
         if name not in by_name:
             out.append(bad("collection:%s" % name, "declared in public_rules but the collection does not exist"))
     return out or [ok("public_rules", "every collection in public_rules exists")]
+
+
+# --------------------------------------------------------------------------- rules read as logic
+
+def _rule_schema(ctx):
+    """One ``_rule_logic.Schema`` per audit (parsed branches and answers are cached on it)."""
+    schema = getattr(ctx, "_rule_logic_schema", None)
+    if schema is None:
+        schema = _rule_logic.Schema(ctx.collections(), ctx.generation() or "v023")
+        ctx._rule_logic_schema = schema  # pylint: disable=protected-access
+    return schema
+
+
+def _answer(ctx, question, ok_evidence, **kwargs):
+    schema = _rule_schema(ctx)
+    out = [bad("collection:%s.%s" % (i.collection, i.rule), i.message) for i in question(schema, **kwargs)]
+    # unknown is not pass: a rule with too many || branches to expand was not read
+    out.extend(err("collection:%s.%s" % key, "more than %d branches once expanded: not analysed"
+                   % _rule_logic.DNF_LIMIT) for key in sorted(schema.too_large))
+    return out or [ok("collections", ok_evidence)]
+
+
+@control("PBG-RUL-011", title="Privilege fields cannot be set by their owner", severity="critical", scope="api",
+         profile="baseline", source=sources.P2,
+         rationale="A rule trusting `@request.auth.role = \"admin\"` (plan, isAdmin...) is public in effect when "
+                   "users can set that field on their own record: at sign-up or through an updateRule without a "
+                   "guard.",
+         remediation="Lock the field in the auth collection's createRule and updateRule "
+                     "(`@request.body.role:isset = false`, 0.34+: `@request.body.role:changed = false`), make it "
+                     "hidden, or keep roles in a collection users cannot write.")
+def check_rul_privilege_fields(ctx):
+    """Fails when a field other rules trust (``@request.auth.role = "admin"``) can be set by the user on
+    their own auth record (sign-up or self-update without ``:isset``/``:changed`` guards)."""
+    return _answer(ctx, _rule_questions.privilege_escalations,
+                   "no rule trusts an auth field that users can set on their own record")
+
+
+@control("PBG-RUL-012", title="Owner relation bound to the caller on create", severity="high", scope="api",
+         profile="baseline", source=sources.P2 + "; " + sources.CL_RULES,
+         rationale="A createRule that never ties the owner relation to `@request.auth.id` lets a client create "
+                   "records in another user's name (impersonation, planted data).",
+         remediation="Add `@request.body.<owner> = @request.auth.id` to every branch of the createRule.")
+def check_rul_owner_create(ctx):
+    """Fails when a createRule does not bind the owner relation to ``@request.auth.id``."""
+    return _answer(ctx, _rule_questions.unbound_owner_on_create,
+                   "every createRule binds the owner relation to the caller")
+
+
+@control("PBG-RUL-013", title="Ownership cannot be transferred on update", severity="medium", scope="api",
+         profile="baseline", source=sources.P2 + "; " + sources.CL_RULES,
+         rationale="An updateRule that does not lock the owner relation lets a record be handed to another user, "
+                   "around the createRule's binding.",
+         remediation="Add `@request.body.<owner>:isset = false` (or `= @request.auth.id`) to the updateRule.")
+def check_rul_owner_transfer(ctx):
+    """Fails when an updateRule lets the owner relation change."""
+    return _answer(ctx, _rule_questions.transferable_owner, "no updateRule lets the owner relation change")
+
+
+@control("PBG-RUL-014", title="Access not decided by client-sent headers or query parameters", severity="critical",
+         scope="api", profile="baseline", source=sources.P2 + " (" + sources.BEYOND + ")",
+         rationale="`@request.headers.*` and `@request.query.*` are whatever the client sends: a check on them is "
+                   "no access control, and a shared secret in a rule is one leaked header away from public.",
+         remediation="Decide access on @request.auth fields, ownership or roles; keep secrets out of rules.")
+def check_rul_client_inputs(ctx):
+    """Fails when a header or query value is all that stands between a guest or any user and access."""
+    return _answer(ctx, _rule_questions.client_input_decides,
+                   "no access decided by client-sent headers or query parameters")
+
+
+@control("PBG-RUL-015", title="No rule that checks @request.auth lets a guest through", severity="high",
+         scope="api", profile="baseline", source=sources.P2,
+         rationale="For a guest every @request.auth value is empty: `@request.auth.role != \"banned\"`, "
+                   "`@request.auth.id != owner` or `@request.auth.id = @request.body.user` hold for anonymous "
+                   "clients.",
+         remediation="Start each branch with `@request.auth.id != \"\"`; compare with = on stored fields; or "
+                     "declare the rule public in public_rules when guests are meant.")
+def check_rul_guest(ctx):
+    """Fails when a rule that checks ``@request.auth`` is satisfied by a guest (inequalities and
+    negations on empty auth fields, ``||`` branches), unless declared in public_rules."""
+    return _answer(ctx, _rule_questions.guest_satisfiable, "no rule that checks @request.auth lets a guest through",
+                   public=ctx.public_declared)
+
+
+@control("PBG-RUL-016", title="No contains match (~) on identities", severity="high", scope="api",
+         profile="baseline", source=sources.P2 + " (" + sources.BEYOND + ")",
+         rationale="`~` is LIKE '%value%': `@request.auth.email ~ \"@corp.com\"` admits `x@corp.com.evil.net`, "
+                   "which anyone can register.",
+         remediation="Compare identities with =; pin the collection; anchor a domain with `~ \"%@corp.com\"` and "
+                     "require verified = true.")
+def check_rul_identity_like(ctx):
+    """Fails when ``~`` (contains) compares an identity (e-mail, username, id outside a relation)."""
+    return _answer(ctx, _rule_questions.identity_contains, "no identity compared with ~ (contains)")
+
+
+@control("PBG-RUL-017", title="Rules admit only the intended auth collection", severity="high", scope="api",
+         profile="baseline", source=sources.P2 + "; " + sources.CL_RULES,
+         rationale="With several auth collections, `@request.auth.id != \"\"` admits every account of every one, "
+                   "including a collection anyone can sign up to; pinning a collection anyone can join checks "
+                   "nothing.",
+         remediation="Add `@request.auth.collectionName = \"<collection>\"` for a collection with closed sign-up, "
+                     "or a role users cannot set.")
+def check_rul_open_collection(ctx):
+    """Fails when self-registered accounts pass a rule meant for another (or any vetted) auth collection,
+    unless declared in public_rules."""
+    return _answer(ctx, _rule_questions.open_collection_access,
+                   "no rule admits accounts of an auth collection anyone can sign up to", public=ctx.public_declared)
+
+
+# control id -> the question it asks; pocketbase_collection asks the same (harden and audit agree)
+RULE_LOGIC = (
+    ("PBG-RUL-011", _rule_questions.privilege_escalations),
+    ("PBG-RUL-012", _rule_questions.unbound_owner_on_create),
+    ("PBG-RUL-013", _rule_questions.transferable_owner),
+    ("PBG-RUL-014", _rule_questions.client_input_decides),
+    ("PBG-RUL-015", _rule_questions.guest_satisfiable),
+    ("PBG-RUL-016", _rule_questions.identity_contains),
+    ("PBG-RUL-017", _rule_questions.open_collection_access),
+)
+
+
+def rule_logic_issues(collections, generation, public=lambda collection, rule: False):
+    """[(control id, severity, Issue)] for normalized collections; ``public(collection, rule)`` marks rules
+    open by intent (PBG-RUL-015 and PBG-RUL-017 leave them alone)."""
+    severity = dict((c["id"], c["severity"]) for c in engine.all_controls())
+    schema = _rule_logic.Schema(collections, generation)
+    out = []
+    for cid, question in RULE_LOGIC:
+        who_gets_in = question in (_rule_questions.guest_satisfiable, _rule_questions.open_collection_access)
+        issues = question(schema, public=public) if who_gets_in else question(schema)
+        out.extend((cid, severity[cid], issue) for issue in issues)
+    return out
