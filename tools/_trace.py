@@ -46,7 +46,7 @@ def _walk_tasks(tasks):
 
 def _task_ids(task):
     name = str(task.get("name") or "")
-    ids = set(expand_ids(name.split(" | ")[0])) if " | " in name else set()
+    ids = set(expand_ids(name.split(" | ", maxsplit=1)[0])) if " | " in name else set()
     tags = task.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
@@ -96,8 +96,8 @@ def unit_cases(root):
         if isinstance(node, ast.Call):
             found = _case_call(node)
             found = [found] if found else []
-        elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "GOOD_CONTEXT_PASSES"
-                                                   for t in node.targets):
+        elif isinstance(node, ast.Assign) and any(
+                getattr(t, "id", None) == "GOOD_CONTEXT_PASSES" for t in node.targets):
             found = [(cid, "pass") for cid in ast.literal_eval(node.value)]
         for cid, expect in found or []:
             counts = out.setdefault(cid, {"pass": 0, "fail": 0})
@@ -135,8 +135,8 @@ def trace_lines(cid, check, traced):
     lines = ["- Check: `%s` `%s()`" % (module, check.__name__)]
     tasks = traced["tasks"].get(cid)
     if tasks:
-        lines.append("- Enforced by: %s" % ", ".join("`%s` (%d task%s)" % (f, n, "" if n == 1 else "s")
-                                                      for f, n in tasks.items()))
+        enforced = ["`%s` (%d task%s)" % (f, n, "" if n == 1 else "s") for f, n in tasks.items()]
+        lines.append("- Enforced by: %s" % ", ".join(enforced))
     else:
         lines.append("- Enforced by: no role task (audit only)")
     cases = traced["cases"].get(cid, {"pass": 0, "fail": 0})

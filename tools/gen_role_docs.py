@@ -60,8 +60,8 @@ def render_table(specs):
             lines += ["", "Entry point `%s`:" % entry, ""]
         lines += ["| name | type | default | description |", "|---|---|---|---|"]
         for name, option in (spec.get("options") or {}).items():
-            lines.append("| `%s` | %s | %s | %s |" % (name, _type(option), _cell(_default(name, option)),
-                                                       _cell(_description(option))))
+            cells = (name, _type(option), _cell(_default(name, option)), _cell(_description(option)))
+            lines.append("| `%s` | %s | %s | %s |" % cells)
     return "\n".join(lines).strip("\n")
 
 

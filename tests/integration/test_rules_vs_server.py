@@ -190,7 +190,8 @@ def _server_accepts(srv, index, rule):
 
 @pytest.mark.parametrize("version", ["0.40.6", "0.30.4", "0.22.27"])
 def test_parser_agrees_with_server(pb_server_factory, version):
-    # no auto-migration files: 0.22 then accepts collection writes in quick succession (PocketBase writes one migration file per change and 0.22 keys them by second)
+    # no auto-migration files: 0.22 then accepts collection writes in quick succession (each change
+    # otherwise writes a migration file named by the second: docs/pocketbase-facts.md#auto-migrations)
     srv = pb_server_factory(version, automigrate=False)
     disagreements = []
     accepted = rejected = 0
