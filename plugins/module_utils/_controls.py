@@ -30,7 +30,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint, _publicdir, _viewsql
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -63,10 +63,15 @@ ADVISORIES = (
 DEFAULT_LOOKING_EMAIL_RE = re.compile(
     r"^(admin|administrator|root|test|demo|user|superuser|pocketbase|pb)@(example\.(com|org|net)|test|"
     r"localhost|admin\.com|local|invalid)$|^__pbinstaller@|@example\.(com|org|net)$", re.I)
-SHARED_EMAIL_RE = re.compile(r"^(admin|administrator|root|ops|devops|dev|team|info|it|support|webmaster|"
-                             r"sysadmin|office|shared|backend|hello|contact)[@+]", re.I)
+# Only addresses whose name says several people use them. A role address (ops@, admin@, support@) is
+# often a personal account behind an alias and proves nothing by itself.
+SHARED_EMAIL_RE = re.compile(r"^(shared|team|everyone|all|common|group|generic|anyone|staff-?shared)[-_.]?"
+                             r"(admins?|accounts?|logins?|users?|ops)?[@+]", re.I)
 COMMON_PASSWORDS = ("1234567890", "password123", "admin123456", "changeme123", "pocketbase", "12345678",
                     "password", "qwertyuiop")
+NIST_MIN_WITH_MFA = 8
+PUBLIC_BY_DESIGN_FILE_RE = re.compile(r"^(avatars?|photo|profile_?(photo|picture|image|pic)|picture|pic|logo|"
+                                      r"icon|banner|cover(_?image)?|thumb(nail)?s?)$", re.I)
 PRIVILEGED_FIELD_RE = re.compile(r"^(role|roles|is_?admin|admin|level|permissions?|superuser|staff|verified)$",
                                  re.I)
 
@@ -754,10 +759,10 @@ def check_adm_shared_superusers(ctx):
     sus = ctx.snap().get("superusers")
     if sus is None:
         raise Unavailable("superuser list missing from the snapshot")
-    out = [bad("superuser:" + su.get("email", ""), "role address, likely a shared account")
+    out = [bad("superuser:" + su.get("email", ""), "the address names a shared account")
            for su in sus if SHARED_EMAIL_RE.search(su.get("email") or "")
            and not DEFAULT_LOOKING_EMAIL_RE.search(su.get("email") or "")]
-    return out or [ok("superusers", "no role/shared superuser addresses")]
+    return out or [ok("superusers", "no superuser address names a shared account")]
 
 
 def check_adm_declared_present(ctx):
@@ -988,8 +993,12 @@ def check_aut_password_length(ctx):
             continue
         length = a.get("min_password_length")
         target = "collection:%s.password" % coll["name"]
+        with_mfa = bool((a.get("mfa") or {}).get("enabled"))
         if length is None:
             out.append(err(target, "minimum password length unknown"))
+        elif with_mfa and int(length) >= NIST_MIN_WITH_MFA:
+            out.append(ok(target, "minimum password length %s with MFA enabled (NIST 800-63B: 8 with a second "
+                                  "factor)" % length))
         elif int(length) < minimum:
             out.append(bad(target, "minimum password length %s < %d" % (length, minimum)))
         else:
@@ -1001,7 +1010,7 @@ def check_aut_password_length(ctx):
 
 def check_aut_token_durations(ctx):
     limits = {"auth": int(ctx.params.get("max_auth_token_duration") or 604800),
-              "password_reset": 3600, "verification": 259200, "file": 3600}
+              "password_reset": 3600, "verification": 259200, "file": 3600, "email_change": 3600}
     out = []
     for coll in ctx.auth_collections(include_superusers=True):
         durations = (coll.get("auth") or {}).get("token_durations") or {}
@@ -1052,6 +1061,10 @@ def check_fil_protected(ctx):
                 out.append(ok(target, "records are public; unprotected files match"))
             elif field.get("protected"):
                 out.append(ok(target, "protected"))
+            elif PUBLIC_BY_DESIGN_FILE_RE.search(field.get("name") or ""):
+                out.append(bad(target, "unprotected %r looks public by design (profile image/logo): anyone with the "
+                                       "URL can download it, but it is not private data" % field.get("name"),
+                               severity="low"))
             else:
                 out.append(bad(target, "file field not protected while records are not public: anyone with the "
                                        "URL can download"))
@@ -1213,7 +1226,9 @@ def check_mon_trusted_proxy(ctx):
         raise NotApplicable("PocketBase 0.22 has no trustedProxy setting")
     headers = tp.get("headers") or []
     if tp.get("useLeftmostIP"):
-        return [bad("setting:trustedProxy.useLeftmostIP", "the leftmost (client-supplied) IP is trusted")]
+        return [bad("setting:trustedProxy.useLeftmostIP", "the leftmost X-Forwarded-For entry is trusted: any "
+                                                           "client chooses the address rate limits, logs and "
+                                                           "superuserIPs see")]
     if headers and ctx.host is not None and ctx.host.get("listeners"):
         exposed = [a for a in ctx.host["listeners"] if not _is_loopback_addr(a)]
         if exposed:
@@ -1222,7 +1237,8 @@ def check_mon_trusted_proxy(ctx):
     behind_proxy = not ctx.url_is_loopback() or bool(ctx.host is not None and ctx.host.get("proxy_configs"))
     if not headers and behind_proxy:
         return [bad("setting:trustedProxy.headers", "no trusted proxy header behind a reverse proxy: logs, rate "
-                                                    "limits and superuserIPs see only the proxy address")]
+                                                    "limits and superuserIPs see only the proxy address",
+                    severity="medium")]
     return [ok("setting:trustedProxy", "headers %s, rightmost IP" % (", ".join(headers) or "none"))]
 
 
@@ -1396,6 +1412,147 @@ def check_sys_encryption(ctx):
 
 
 # --------------------------------------------------------------------------- catalog
+# --------------------------------------------------------------------------- depth checks (issue 15)
+
+_AUDIENCE_RANK = {"public": 2, "authenticated": 1, None: 0}
+_AUDIENCE_TEXT = {"public": "anyone", "authenticated": "any authenticated user"}
+_AUTH_SYSTEM_COLUMNS = ("id", "email", "emailVisibility", "username", "verified", "tokenKey", "password",
+                        "passwordHash", "lastResetSentAt", "lastVerificationSentAt", "lastLoginAlertSentAt")
+_CREDENTIAL_COLUMNS = ("password", "passwordhash", "tokenkey")
+
+
+def _readable_by(coll):
+    """Who can read a collection through its list/view rules: 'public', 'authenticated' or None."""
+    if not HAS_RULES:
+        raise Unavailable("the rule parser (module_utils/_rules.py) is not available")
+    return _rules._readability(coll.get("name"), coll)[0]  # pylint: disable=protected-access
+
+
+def _column_sensitivity(coll, column):
+    """('credential'|'email'|'hidden', why) for a source column, or (None, None)."""
+    low = column.lower()
+    is_auth = coll.get("type") == "auth" or coll.get("name") == "_superusers"
+    field = dict((f.get("name", "").lower(), f) for f in coll.get("fields") or []).get(low) or {}
+    if (is_auth and low in _CREDENTIAL_COLUMNS) or field.get("type") == "password":
+        return "credential", "%s.%s (%s)" % (coll["name"], column, "token signing key" if low == "tokenkey"
+                                             else "password hash")
+    if is_auth and low == "email":
+        return "email", "%s.email (a view does not apply emailVisibility)" % coll["name"]
+    if field.get("hidden"):
+        return "hidden", "%s.%s (a hidden field)" % (coll["name"], column)
+    return None, None
+
+
+def _view_exposures(view, by_name, audience):
+    """[(column, severity, why), ...] for the columns of ``view`` readable by ``audience``."""
+    def fields_of(table):
+        coll = by_name.get(table) or by_name.get(table.lower()) or {}
+        names = [f.get("name") for f in coll.get("fields") or []]
+        if coll.get("type") == "auth":
+            names += [n for n in _AUTH_SYSTEM_COLUMNS if n not in names]
+        return names
+
+    view_fields = dict((f.get("name"), f) for f in view.get("fields") or [])
+    out = []
+    for column, _direct, sources in _viewsql.select_columns(view.get("view_query") or "", fields_of):
+        if column == "id" or (view_fields.get(column) or {}).get("hidden"):
+            continue
+        for table, source_column in sorted(sources):
+            coll = by_name.get(table) or by_name.get(table.lower())
+            if coll is None or source_column.lower() == "id":
+                continue
+            kind, why = _column_sensitivity(coll, source_column)
+            if kind:
+                out.append((column, "critical" if kind == "credential" else "high", why))
+            elif _AUDIENCE_RANK[_readable_by(coll)] < _AUDIENCE_RANK[audience] and not view.get("_declared_public"):
+                out.append((column, "high", "%s.%s, which %s cannot read in %s itself" % (
+                    coll["name"], source_column, _AUDIENCE_TEXT[audience], coll["name"])))
+    return out
+
+
+def check_rul_view_exposure(ctx):
+    collections = ctx.collections()
+    by_name = dict((c.get("name"), c) for c in collections)
+    by_name.update((str(c.get("name")).lower(), c) for c in collections)
+    views = [c for c in collections if c.get("type") == "view"]
+    if not views:
+        raise NotApplicable("no view collection")
+    out = []
+    for view in views:
+        audience = _readable_by(view)
+        target = "collection:%s" % view["name"]
+        if audience is None:
+            out.append(ok(target, "readable only by superusers, owners or roles"))
+            continue
+        declared = any(ctx.public_declared(view["name"], r) for r in ("listRule", "viewRule"))
+        try:
+            exposures = _view_exposures(dict(view, _declared_public=declared), by_name, audience)
+        except _viewsql.ViewSQLError as exc:
+            out.append(err(target, "view query not understood: %s" % exc))
+            continue
+        for column, severity, why in exposures:
+            out.append(bad("collection:%s.%s" % (view["name"], column),
+                           "%s may read column %r, taken from %s" % (_AUDIENCE_TEXT[audience], column, why),
+                           severity=severity))
+        if not exposures:
+            out.append(ok(target, "%s may read it; no sensitive or otherwise unreadable column"
+                          % _AUDIENCE_TEXT[audience]))
+    return out
+
+
+TOKEN_LIFETIME_LIMITS = {"auth": 2592000, "verification": 604800, "password_reset": 86400, "email_change": 86400,
+                         "file": 3600}
+
+
+def check_aut_token_lifetimes(ctx):
+    limits = dict(TOKEN_LIFETIME_LIMITS)
+    limits.update((k, int(v)) for k, v in (ctx.params.get("max_token_durations") or {}).items()
+                  if k in limits and v is not None)
+    out = []
+    gen = ctx.snap().get("generation")
+    for coll in ctx.auth_collections(include_superusers=True):
+        durations = (coll.get("auth") or {}).get("token_durations") or {}
+        target = "collection:%s.tokens" % coll["name"]
+        if all(durations.get(k) is None for k in limits):
+            out.append(err(target, "token durations unknown"))
+            continue
+        long_ = ["%s %ss > %ss" % (k, durations[k], limits[k]) for k in sorted(limits)
+                 if durations.get(k) is not None and int(durations[k]) > limits[k]]
+        where = " (0.22: global settings record*Token)" if gen == "v022" else ""
+        if long_:
+            out.append(bad(target, "tokens stay valid far beyond their purpose%s: %s" % (where, ", ".join(long_))))
+        else:
+            out.append(ok(target, "every token lifetime within its limit%s" % where))
+    if not out:
+        raise NotApplicable("no auth collection")
+    return out
+
+
+def check_fil_public_dir(ctx):
+    h = ctx.host_facts()
+    dirs = h.get("public_dirs")
+    if dirs is None:
+        raise Unavailable("public dir not inspected")
+    if not h.get("public_dir_known") and not any(d.get("exists") for d in dirs):
+        raise Unavailable("public dir unknown: the unit (--publicDir) is not readable and public_dir is not set")
+    out = []
+    for d in dirs:
+        if d.get("error"):
+            out.append(err("dir:%s" % d["dir"], "not readable: %s" % d["error"]))
+        for f in d.get("files") or []:
+            served = f.get("served")
+            proof = ("served by PocketBase at /%s" % f["path"] if served else
+                     "not confirmed over HTTP (status %s)" % f.get("http_status") if served is False else
+                     "not fetched")
+            out.append(bad("file:%s/%s" % (d["dir"].rstrip("/"), f["path"]),
+                           "%s in the public dir, %s bytes: %s" % (f["kind"], f.get("size"), proof)))
+        if d.get("truncated"):
+            out.append(err("dir:%s" % d["dir"], "too many files: scan stopped at %d" % _publicdir.MAX_ENTRIES))
+    existing = [d["dir"] for d in dirs if d.get("exists")]
+    return out or [ok("dir:%s" % (", ".join(existing) or "pb_public"),
+                      "no secret, dotfile, backup or database in the public dir" if existing else
+                      "no public dir (%s)" % ", ".join(d["dir"] for d in dirs))]
+
 
 def _c(cid, title, severity, scope, profile, source, rationale, remediation, check):
     return {"id": cid, "area": cid.split("-")[1], "title": title, "severity": severity, "scope": scope,
@@ -1554,6 +1711,14 @@ CONTROLS = [
        "public_rules naming a missing collection hides drift between intent and state.",
        "Update public_rules.",
        check_rul_declared_public_drift),
+    _c("PBG-RUL-020", "View collections expose no sensitive or otherwise unreadable columns", "high", "api",
+       "baseline", P2 + "; " + CL_RULES,
+       "A view's rules replace those of the collections it reads: a column taken from an auth collection's email "
+       "bypasses emailVisibility, a password hash or tokenKey passed through an expression loses its hidden flag, "
+       "and a private collection's data becomes readable by whoever may list the view.",
+       "Drop the column from viewQuery, or lock the view's listRule/viewRule to superusers (null), the owner "
+       "(`id = @request.auth.id`) or a role. Declare intentional public views in public_rules.",
+       check_rul_view_exposure),
     _c("PBG-AUT-001", "Only declared auth methods enabled", "medium", "api", "strict", P4 + "; " + CL_AUTH,
        "Every enabled method is attack surface; the article's auth-method confusion starts there.",
        "Disable methods not listed in expected_auth_methods (collection passwordAuth/oauth2/otp).",
@@ -1580,6 +1745,13 @@ CONTROLS = [
        "OAuth2 without providers or OTP without mail delivery is configuration drift and surface.",
        "Disable the unused method or configure it properly.",
        check_aut_unused_methods),
+    _c("PBG-AUT-007", "Token lifetimes not far beyond need", "medium", "api", "baseline", CL_AUTH,
+       "A stolen or leaked token (auth, file, verification, password reset, e-mail change) works for its whole "
+       "lifetime; lifetimes of weeks or months turn a one-time leak into lasting access.",
+       "Per auth collection (0.22: global settings record*Token) keep auth <= 30 days, verification <= 7 days, "
+       "password reset and e-mail change <= 1 day, file <= 1 hour, or the limits in max_token_durations "
+       "(pocketbase_policy: auth.token_durations).",
+       check_aut_token_lifetimes),
     _c("PBG-FIL-001", "File fields protected where records are not public", "high", "api", "baseline",
        P5 + "; " + CL_FILES,
        "Unprotected files are downloadable by anyone with the URL even when the record is private.",
@@ -1593,6 +1765,13 @@ CONTROLS = [
        "Directory listing of pb_public or storage enables enumeration.",
        "Remove `file_server browse` (Caddy) / `autoindex on` (nginx).",
        check_fil_listing),
+    _c("PBG-FIL-004", "No secrets, dotfiles, backups or databases in the public dir", "high", "host", "baseline",
+       P5 + "; " + CL_FILES,
+       "PocketBase serves every file under --publicDir (default pb_public beside the binary), dotfiles included: "
+       "a .env, a copied data.db or a backup archive there is one GET away from anyone.",
+       "Remove the files from the public dir (keep secrets in a root-only EnvironmentFile, backups and data "
+       "outside it) and deploy the frontend from a build directory holding only public assets.",
+       check_fil_public_dir),
     _c("PBG-HOK-001", "Hooks send no requests to record- or request-controlled URLs", "high", "host",
        "baseline", P6 + "; " + CL_HOOKS,
        "`$http.send({url: e.record.get('webhookUrl')})` is SSRF into the server's network.",
@@ -1643,9 +1822,10 @@ CONTROLS = [
        "Without backups a compromise or a bad migration is unrecoverable.",
        "Set backups.cron and keep copies off the host.",
        check_mon_backups),
-    _c("PBG-MON-006", "Trusted proxy configured coherently", "medium", "api", "strict", BEYOND,
-       "Trusting X-Forwarded-For while reachable directly, or its leftmost entry, lets clients forge their IP "
-       "for logs, rate limits and superuserIPs.",
+    _c("PBG-MON-006", "Trusted proxy configured coherently", "high", "api", "baseline", BEYOND,
+       "Trusting X-Forwarded-For while reachable directly, or its leftmost entry (what the client sent, before "
+       "the proxy appended the real peer), lets clients choose their IP for logs, rate limits and superuserIPs: "
+       "a brute force escapes the limiter by rotating a forged address.",
        "Trust the proxy header only while bound to loopback and keep useLeftmostIP false.",
        check_mon_trusted_proxy),
     _c("PBG-MON-007", "Proxy access log enabled and rotated", "medium", "host", "strict", CL_INFRA + "; " + CL_MON,
@@ -1748,6 +1928,8 @@ def run_controls(ctx, controls):
                     f[key] = r[key]
             if "advisory_severity" in r:
                 f["severity"] = r["advisory_severity"]
+            elif r.get("severity") in SEVERITIES:
+                f["severity"] = r["severity"]
             findings.append(f)
     return findings
 
@@ -1922,7 +2104,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
 
 # --------------------------------------------------------------------------- host gathering
 
-UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPath", "MainPID")
+UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPath", "MainPID", "WorkingDirectory")
 
 
 def parse_listeners(ss_output, main_pid=None, port=8090):
@@ -2091,8 +2273,11 @@ def gather_host(params, run_command, generation=None):
         paths["hooks_manifest"] = _path_info(params["hooks_manifest"], user)
     if params.get("env_file"):
         paths["env_file"] = _path_info(params["env_file"], user)
-    public_dir = flags.get("--publicDir") or os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_public")
-    facts["serves_browser_app"] = os.path.isdir(public_dir) and bool(os.listdir(public_dir))
+    public_dirs = [params["public_dir"]] if params.get("public_dir") else _publicdir.candidate_dirs(
+        flags.get("--publicDir"), binary, data_dir, props.get("WorkingDirectory"))
+    facts["public_dirs"] = [_publicdir.scan(d) for d in public_dirs]
+    facts["public_dir_known"] = bool(params.get("public_dir")) or bool(facts["unit_loaded"])
+    facts["serves_browser_app"] = any(d["exists"] and _nonempty_dir(d["dir"]) for d in facts["public_dirs"])
     # version from the binary
     facts["version"] = None
     if os.access(binary, os.X_OK):
@@ -2153,6 +2338,13 @@ def gather_host(params, run_command, generation=None):
                 continue
     facts["logrotate_configs"] = logrotate
     return facts
+
+
+def _nonempty_dir(path):
+    try:
+        return bool(os.listdir(path))
+    except OSError:
+        return False
 
 
 def _run(run_command, argv):
