@@ -1226,9 +1226,9 @@ def check_mon_trusted_proxy(ctx):
         raise NotApplicable("PocketBase 0.22 has no trustedProxy setting")
     headers = tp.get("headers") or []
     if tp.get("useLeftmostIP"):
-        return [bad("setting:trustedProxy.useLeftmostIP", "the leftmost X-Forwarded-For entry is trusted: any "
-                                                           "client chooses the address rate limits, logs and "
-                                                           "superuserIPs see")]
+        return [bad("setting:trustedProxy.useLeftmostIP",
+                    "the leftmost X-Forwarded-For entry is trusted: any client chooses the address rate limits, "
+                    "logs and superuserIPs see")]
     if headers and ctx.host is not None and ctx.host.get("listeners"):
         exposed = [a for a in ctx.host["listeners"] if not _is_loopback_addr(a)]
         if exposed:
