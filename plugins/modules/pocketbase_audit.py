@@ -65,6 +65,14 @@ options:
   data_dir:
     description: PocketBase data dir (C(host) scope). Default from the unit's C(--dir), else C(/var/lib/pocketbase/pb_data).
     type: path
+  public_dir:
+    description:
+      - Directory PocketBase serves as static files (C(host) scope, PBG-FIL-004). Default from the unit's
+        C(--publicDir) (relative to its C(WorkingDirectory)), else C(pb_public) beside the binary (PocketBase's
+        default) and beside O(data_dir).
+      - Risky files found there are fetched once through O(url) to prove they are served (compared by digest,
+        never reported).
+    type: path
   binary_path:
     description: PocketBase binary (C(host) scope). Default from the unit's ExecStart, else C(/usr/local/bin/pocketbase).
     type: path
@@ -113,6 +121,11 @@ options:
     description: Maximum acceptable auth token duration in seconds.
     type: int
     default: 604800
+  max_token_durations:
+    description:
+      - Upper limits in seconds per token type for PBG-AUT-007, overriding its defaults (C(auth) 2592000,
+        C(verification) 604800, C(password_reset) 86400, C(email_change) 86400, C(file) 3600).
+    type: dict
   max_exposure:
     description: Maximum acceptable C(systemd-analyze security) exposure level.
     type: float
@@ -267,6 +280,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
@@ -290,6 +304,7 @@ def argument_spec():
         hooks_dir=dict(type="path"),
         hooks_manifest=dict(type="path", default="/etc/pocketbase/hooks.manifest.json"),
         data_dir=dict(type="path"),
+        public_dir=dict(type="path"),
         binary_path=dict(type="path"),
         env_file=dict(type="path"),
         service_name=dict(type="str", default="pocketbase"),
@@ -303,6 +318,7 @@ def argument_spec():
         pinned_version=dict(type="str"),
         min_password_length=dict(type="int", default=10, no_log=False),
         max_auth_token_duration=dict(type="int", default=604800, no_log=False),
+        max_token_durations=dict(type="dict", no_log=False),
         max_exposure=dict(type="float", default=2.0),
         browser_app=dict(type="bool", default=False),
         probe_url=dict(type="str"),
@@ -341,6 +357,23 @@ def load_waivers(module, value):
     if problems:
         module.fail_json(msg="Invalid waivers: %s" % "; ".join(problems))
     return value
+
+
+def prove_public_files(host, url, timeout, validate_certs):
+    """Fetch the risky files found in the public dir through the server (PBG-FIL-004 evidence)."""
+    def fetch(file_url):
+        try:
+            resp = open_url(file_url, method="GET", timeout=timeout, validate_certs=validate_certs,
+                            follow_redirects="none", http_agent="pbguard-audit")
+            return resp.getcode(), resp.read()
+        except Exception as exc:  # pylint: disable=broad-except
+            if getattr(exc, "code", None) is None:
+                raise
+            return exc.code, b""
+
+    for public in host.get("public_dirs") or []:
+        if public.get("files") and url:
+            _publicdir.probe_served(url, public["files"], fetch)
 
 
 def target_host(url):
@@ -399,11 +432,13 @@ def main():
                                          generation=(snapshot or {}).get("generation") or (probe or {}).get("generation"))
         except Exception as exc:  # pylint: disable=broad-except
             host_error = "%s: %s" % (exc.__class__.__name__, exc)
+        else:
+            prove_public_files(host, url, p["timeout"], p["validate_certs"])
 
     params = dict((k, p.get(k)) for k in (
         "expected_superusers", "expected_collections", "expected_auth_methods", "public_rules", "pinned_version",
-        "min_password_length", "max_auth_token_duration", "max_exposure", "browser_app", "port",
-        "cert_min_days"))
+        "min_password_length", "max_auth_token_duration", "max_token_durations", "max_exposure", "browser_app",
+        "port", "cert_min_days"))
     params["url"] = probe_url if ("probe" in scopes and p.get("probe_url")) else url
     ctx = _controls.AuditContext(params, snapshot=snapshot, snapshot_error=snapshot_error, probe=probe,
                                  probe_error=probe_error, host=host, host_error=host_error, url=params["url"])

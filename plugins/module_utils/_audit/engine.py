@@ -306,6 +306,8 @@ def run_controls(ctx, controls):
                     f[key] = r[key]
             if "advisory_severity" in r:
                 f["severity"] = r["advisory_severity"]
+            elif r.get("severity") in SEVERITIES:
+                f["severity"] = r["severity"]   # severity follows context (e.g. a public-by-design avatar)
             findings.append(f)
     return findings
 

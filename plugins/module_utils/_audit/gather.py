@@ -21,7 +21,7 @@ import re
 import shlex
 import stat
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _tlscert
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _publicdir, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
 
 
@@ -174,7 +174,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     return facts
 
 
-UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPath", "MainPID")
+UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPath", "MainPID", "WorkingDirectory")
 
 
 def parse_listeners(ss_output, main_pid=None, port=8090):
@@ -414,8 +414,7 @@ def gather_host(params, run_command, generation=None):
     facts["service_user"] = user
     binary, data_dir, hooks_dir, paths = _host_paths(params, argv, flags, user)
     facts["paths"].update(paths)
-    public_dir = flags.get("--publicDir") or os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_public")
-    facts["serves_browser_app"] = os.path.isdir(public_dir) and bool(os.listdir(public_dir))
+    _public_dir_facts(params, flags, binary, data_dir, props, facts)
     facts["version"] = _binary_version(run_command, binary)
     facts["hooks"] = None
     try:
@@ -430,6 +429,22 @@ def gather_host(params, run_command, generation=None):
     # logrotate rules (which proxy access logs are rotated)
     facts["logrotate_configs"] = _read_config_files(params.get("logrotate_paths") or list(DEFAULT_LOGROTATE_PATHS))
     return facts
+
+
+def _public_dir_facts(params, flags, binary, data_dir, props, facts):
+    """The directories PocketBase serves as static files and the risky files in them (PBG-FIL-004)."""
+    public_dirs = [params["public_dir"]] if params.get("public_dir") else _publicdir.candidate_dirs(
+        flags.get("--publicDir"), binary, data_dir, props.get("WorkingDirectory"))
+    facts["public_dirs"] = [_publicdir.scan(d) for d in public_dirs]
+    facts["public_dir_known"] = bool(params.get("public_dir")) or bool(facts.get("unit_loaded"))
+    facts["serves_browser_app"] = any(d["exists"] and _nonempty_dir(d["dir"]) for d in facts["public_dirs"])
+
+
+def _nonempty_dir(path):
+    try:
+        return bool(os.listdir(path))
+    except OSError:
+        return False
 
 
 def _run(run_command, argv):
