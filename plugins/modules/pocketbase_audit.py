@@ -247,9 +247,8 @@ import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
@@ -351,7 +350,8 @@ def main():
             client = PocketBaseClient(url, email=p.get("email"), password=p.get("password"),
                                       token=p.get("token"), timeout=p["timeout"],
                                       validate_certs=p["validate_certs"],
-                                      generation=p.get("api_generation") or "auto")
+                                      generation=p.get("api_generation") or "auto",
+                                      max_bytes=(p.get("max_response_mb") or 64) * 1024 * 1024)
             try:
                 snapshot = client.snapshot()
             except PocketBaseError as exc:
@@ -365,7 +365,7 @@ def main():
     if "probe" in scopes:
         try:
             probe = _controls.gather_probe(
-                probe_url, open_url, timeout=p["timeout"], validate_certs=p["validate_certs"],
+                probe_url, _http.bounded_open_url, timeout=p["timeout"], validate_certs=p["validate_certs"],
                 emails=list(p.get("expected_superusers") or []) +
                 [s.get("email") for s in (snapshot or {}).get("superusers") or []],
                 probe_credentials=p["probe_credentials"], max_attempts=p["probe_max_attempts"])
