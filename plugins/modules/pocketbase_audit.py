@@ -249,6 +249,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
@@ -402,7 +403,7 @@ def main():
         try:
             report_files = _reports.write_reports(report, p["report_dir"], p["report_formats"],
                                                   _controls.catalog(), p.get("report_name"))
-        except (IOError, OSError) as exc:
+        except (IOError, OSError, _safefile.UnsafePath) as exc:
             module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc), report=report)
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
