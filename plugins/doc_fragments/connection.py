@@ -39,7 +39,7 @@ options:
     type: str
   timeout:
     description:
-      - Timeout in seconds of each whole HTTP request (connect, headers and body together): a server
+      - Timeout in seconds of each whole HTTP request (connect, headers and body together); a server
         that answers slowly, even one byte at a time, is cut off at this deadline.
       - Connection errors and timed-out GET requests are retried twice (0.5 s, then 1 s apart), so one
         API call takes at most 3 x O(timeout) + 1.5 seconds. A timed-out write is not resent.
