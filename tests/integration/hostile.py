@@ -73,6 +73,14 @@ def send_json(handler, status, obj, headers=None):
     handler.wfile.write(data)
 
 
+def send_raw(handler, status, data):
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 def redirect_to(target_url, status=302):
     def behaviour(handler):
         handler.send_response(status)
@@ -84,14 +92,16 @@ def redirect_to(target_url, status=302):
 
 def pocketbase_like(overrides=None):
     """Answers like a 0.23+ PocketBase superuser API (auth-methods, login, health, empty lists);
-    ``overrides`` maps a path prefix to ``(status, json)``."""
+    ``overrides`` maps a path to ``(status, json or raw bytes)``."""
     overrides = overrides or {}
 
     def behaviour(handler):
         path = handler.path.split("?", 1)[0]
-        for prefix, (status, obj) in overrides.items():
-            if path.startswith(prefix):
-                return send_json(handler, status, obj)
+        if path in overrides:
+            status, obj = overrides[path]
+            if isinstance(obj, bytes):
+                return send_raw(handler, status, obj)
+            return send_json(handler, status, obj)
         if path.endswith("/auth-methods"):
             return send_json(handler, 200, {"password": {"enabled": True}, "mfa": {"enabled": False},
                                             "otp": {"enabled": False}, "oauth2": {"enabled": False}})
