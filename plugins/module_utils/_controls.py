@@ -29,6 +29,7 @@ import pwd
 import re
 import shlex
 import stat
+import time
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _hooks_lint
 
@@ -180,6 +181,9 @@ class AuditContext(object):
     def probe_facts(self):
         if self.probe is None:
             raise Unavailable("no probe results: %s" % (self.probe_error or "probe scope not selected"))
+        if self.probe.get("answered") is False:
+            raise Unavailable("the probe got no answer from %s (unreachable, timed out or not HTTP)"
+                              % self.probe.get("url"))
         return self.probe
 
     def host_facts(self):
@@ -507,22 +511,35 @@ def check_net_admin_reachable(ctx):
     status = p.get("admin_ui_status")
     if status == 200:
         out.append(bad("url:%s/_/" % ctx.url, "the admin UI answers HTTP 200 from the auditing address"))
+    elif status in UNDECIDED:
+        out.append(err("url:%s/_/" % ctx.url, undecided(status)))
     else:
         out.append(ok("url:%s/_/" % ctx.url, "the admin UI answers HTTP %s" % status))
-    login = p.get("superuser_login_status")
-    if login in (400, 401):
-        out.append(bad("url:%s%s" % (ctx.url, p.get("superuser_login_path", "")),
-                       "the superuser login endpoint answers (HTTP %s) from the auditing address" % login))
-    else:
-        out.append(ok("url:%s%s" % (ctx.url, p.get("superuser_login_path", "")),
-                      "superuser login blocked from the auditing address (HTTP %s)" % login))
-    for path, st in sorted((p.get("superuser_login_variants") or {}).items()):
+    logins = [(p.get("superuser_login_path", ""), p.get("superuser_login_status"))]
+    logins += sorted((p.get("superuser_login_variants") or {}).items())
+    for index, (path, st) in enumerate(logins):
+        target = "url:%s%s" % (ctx.url, path)
         if st in (400, 401):
-            out.append(bad("url:%s%s" % (ctx.url, path),
+            out.append(bad(target, "the superuser login endpoint answers (HTTP %s) from the auditing address" % st
+                           if index == 0 else
                            "the superuser login answers (HTTP %s) through this spelling of _superusers" % st))
+        elif st in UNDECIDED:
+            out.append(err(target, undecided(st)))
         else:
-            out.append(ok("url:%s%s" % (ctx.url, path), "blocked (HTTP %s)" % st))
+            out.append(ok(target, "superuser login blocked from the auditing address (HTTP %s)" % st
+                          if index == 0 else "blocked (HTTP %s)" % st))
     return out
+
+
+UNDECIDED = (None, 429)
+
+
+def undecided(status):
+    """Evidence for a probe answer that decides nothing: no answer, or a rate limiter's 429."""
+    if status == 429:
+        return ("still rate-limited (HTTP 429) after paced retries: whether this path is open is unknown; "
+                "run the audit again later or exclude the auditing address from rateLimits")
+    return "no answer (unreachable, timed out or not HTTP): whether this path is open is unknown"
 
 
 # security headers, client IP, body limit, access logs (what pocketbase_proxy enforces)
@@ -1818,13 +1835,32 @@ def apply_waivers(findings, waivers, today=None):
 
 # --------------------------------------------------------------------------- probe gathering
 
+PROBE_429_RETRIES = 3      # paced retries of a probe request answered with HTTP 429
+PROBE_429_PAUSE = 2.0      # seconds before the first retry, doubling: 2 + 4 + 8 s outlast PocketBase's rate windows
+
+
 def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
-                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None):
-    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
+                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, pause=time.sleep):
+    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url.
+
+    A request answered with HTTP 429 is paced and retried (PROBE_429_RETRIES), so a rate limiter does
+    not decide a verdict; the last status (429 when it never cleared) is recorded. ``answered`` is
+    False when not one request got an HTTP answer.
+    """
     url = url.rstrip("/")
     facts = {"url": url, "requests": []}
 
-    def get(path, method="GET", body=None):
+    def get(path, method="GET", body=None, paced=True):
+        delay = PROBE_429_PAUSE
+        for _retry in range(PROBE_429_RETRIES if paced else 0):
+            status, text = get_once(path, method, body)
+            if status != 429:
+                return status, text
+            pause(delay)
+            delay *= 2
+        return get_once(path, method, body)
+
+    def get_once(path, method="GET", body=None):
         headers = {"Accept": "*/*"}
         data = None
         if body is not None:
@@ -1907,7 +1943,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
                     if cred["attempts"] >= max_attempts:
                         break
                     cred["attempts"] += 1
-                    st, b = get(login_path, "POST", {"identity": email, "password": pw})
+                    st, b = get(login_path, "POST", {"identity": email, "password": pw}, paced=False)
                     if st == 429:
                         cred["rate_limited"] = True
                         break
@@ -1917,6 +1953,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
                     if sleep:
                         sleep(0.05)
     facts["credential_probe"] = cred
+    facts["answered"] = any(status is not None for _m, _p, status in facts["requests"])
     return facts
 
 

@@ -298,6 +298,7 @@ def argument_spec():
         report_name=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
+        fail_on_error=dict(type="bool", default=True),
     )
     return spec
 
@@ -416,6 +417,10 @@ def main():
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
+    if s["error"] and p["fail_on_error"]:
+        module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "
+                             "not a pass. Fix the cause named in each error, or set fail_on_error=false to "
+                             "accept a partial audit." % (s["error"], msg), **result)
     module.exit_json(msg=msg, **result)
 
 
