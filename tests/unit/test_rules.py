@@ -413,3 +413,36 @@ def test_v022_matrix(rule, status, reason):
         assert "parse_error" not in codes
     else:
         assert codes & {"parse_error", "identifier_generation_mismatch"}, codes
+
+
+# ---------------------------------------------------------------- issue 17 item 9: long flat chains
+
+def test_a_long_or_chain_finds_a_tautology_pair_far_apart():
+    terms = ['owner = "u%d"' % i for i in range(1900)]
+    terms.insert(1500, 'owner != "u3"')
+    codes = [f.code for f in R.lint_rule(" || ".join(terms), "listRule", "v023")]
+    assert "tautology" in codes
+
+
+def test_the_tautology_scan_is_linear_in_the_number_of_terms(monkeypatch):
+    """Count the comparisons the A || !A scan makes: it must not look at pairs."""
+    calls = {"n": 0}
+    real = R._NEGATE
+
+    class Counting(dict):
+        def __getitem__(self, key):
+            calls["n"] += 1
+            return real[key]
+
+    monkeypatch.setattr(R, "_NEGATE", Counting(real))
+    for terms in (500, 1900):
+        calls["n"] = 0
+        R.lint_rule(" || ".join('owner = "u%d"' % i for i in range(terms)), "listRule", "v023")
+        assert calls["n"] <= 3 * terms, (terms, calls["n"])
+
+
+def test_a_rule_beyond_pocketbases_expression_limit_is_reported_not_analysed():
+    expr = " || ".join('owner = "u%d"' % i for i in range(200000))
+    findings = R.lint_rule(expr, "listRule", "v023")
+    assert [f.code for f in findings] == ["parse_error"]
+    assert "200 expressions" in findings[0].message
