@@ -131,6 +131,7 @@ diff:
   type: dict
 """
 
+import copy
 import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
@@ -199,7 +200,7 @@ def run(module, client):
     if client.generation == "v022":
         module.fail_json(msg="pocketbase_settings enforces PocketBase 0.23+; this server is %s (0.22 generation). "
                              "Use pbguard.pocketbase.pocketbase_info to read it." % (client.version or "0.22.x"))
-    declared = dict(desired)
+    declared = copy.deepcopy(desired)  # never write a secret into module.params (it would reach `invocation`)
     for option, path in SECRET_OPTIONS.items():
         if module.params[option] is not None:
             _state.set_path(declared, path, module.params[option])
