@@ -160,6 +160,14 @@ options:
     type: str
     choices: [critical, high, medium, low, info, never]
     default: high
+  fail_on_error:
+    description:
+      - Fail when any control ends in C(error), that is when its evidence could not be obtained (no
+        answer, a timeout, an HTTP 429 that paced retries did not outlast, an unreadable file). An
+        audit never passes what it could not see.
+      - Unset, it is V(true) unless O(fail_on=never). V(false) accepts a partial audit (the errors stay
+        in the report).
+    type: bool
 notes:
   - Secrets (passwords, tokens, masked settings values, long rule literals) never appear in the report.
 seealso:
@@ -298,7 +306,7 @@ def argument_spec():
         report_name=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
-        fail_on_error=dict(type="bool", default=True),
+        fail_on_error=dict(type="bool"),
     )
     return spec
 
@@ -417,7 +425,8 @@ def main():
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
-    if s["error"] and p["fail_on_error"]:
+    fail_on_error = p["fail_on_error"] if p["fail_on_error"] is not None else p["fail_on"] != "never"
+    if s["error"] and fail_on_error:
         module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "
                              "not a pass. Fix the cause named in each error, or set fail_on_error=false to "
                              "accept a partial audit." % (s["error"], msg), **result)
