@@ -12,6 +12,7 @@ import hostile  # pylint: disable=import-error
 from conftest import pick_version, task  # pylint: disable=import-error
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls, _http
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import net
 
 PUBLIC = "https://pb.example.test"
 
@@ -19,7 +20,7 @@ PUBLIC = "https://pb.example.test"
 def verdicts(probe):
     ctx = _controls.AuditContext({"url": PUBLIC}, probe=probe, url=PUBLIC)
     try:
-        return _controls.check_net_admin_reachable(ctx)
+        return net.check_net_admin_reachable(ctx)
     except _controls.Unavailable as exc:
         return [{"status": "error", "target": PUBLIC, "evidence": str(exc)}]
 
