@@ -32,7 +32,7 @@ def login_verdicts(results):
 def test_a_rate_limited_open_login_is_found_open_not_blocked(pb_server_factory):
     """The old probe read the 429 of the `*:auth` limiter as "blocked"; paced, it sees the 400 (open)."""
     srv = pb_server_factory(pick_version("0.23.0"))
-    rules = [{"label": "*:auth", "audience": "", "duration": 3, "maxRequests": 2}]
+    rules = [{"label": "*:auth", "audience": "", "duration": 5, "maxRequests": 1}]
     assert srv.api("PATCH", "/api/settings", {"rateLimits": {"enabled": True, "rules": rules,
                                                              "excludedIPs": []}}).status == 200
     probe = _controls.gather_probe(srv.url, _http.bounded_open_url, timeout=5)
