@@ -62,8 +62,8 @@ def write_file(path, data, mode=0o600, create_dir=True):
         raise UnsafePath("%s is a directory" % path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    tmp = os.path.join(directory, ".%s.%s.tmp" % (os.path.basename(path),
-                                                   binascii.hexlify(os.urandom(6)).decode("ascii")))
+    suffix = binascii.hexlify(os.urandom(6)).decode("ascii")
+    tmp = os.path.join(directory, ".%s.%s.tmp" % (os.path.basename(path), suffix))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, mode)
     try:

@@ -157,7 +157,7 @@ def huge_body(megabytes=400, declare_length=False):
             handler.send_header("Connection", "close")
         handler.end_headers()
         handler.wfile.write(b'"')
-        for _ in range(megabytes):
+        for _chunk in range(megabytes):
             handler.wfile.write(chunk)
         handler.wfile.write(b'"')
         handler.close_connection = True

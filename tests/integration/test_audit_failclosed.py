@@ -73,4 +73,3 @@ def test_an_audit_that_cannot_reach_its_target_fails_by_default(run_tasks, close
     assert default["summary"]["pass"] == 0 and default["summary"]["error"] > 0
     assert not relaxed.failed and relaxed["summary"]["error"] > 0, relaxed
     assert "pbguard-pw-Unreach1" not in default.raw
-
