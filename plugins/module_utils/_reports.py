@@ -24,6 +24,8 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
+
 STATUSES = ("pass", "fail", "waived", "error", "not_applicable")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
@@ -321,18 +323,14 @@ def report_basename(report):
 
 
 def write_reports(report, report_dir, formats, catalog, basename=None):
-    """Write each format to ``report_dir`` (created 0750); files are 0640. Returns {format: path}."""
-    if not os.path.isdir(report_dir):
-        os.makedirs(report_dir, 0o750)
+    """Write each format to ``report_dir`` (created 0750, or verified: the running user's and not
+    group/world-writable); files are 0640, created exclusively without following links. Returns
+    {format: path}; raises _safefile.UnsafePath for a directory another user could tamper with."""
+    _safefile.ensure_private_dir(report_dir, 0o750)
     basename = basename or report_basename(report)
     paths = {}
     for fmt in formats:
         path = os.path.join(report_dir, basename + EXTENSIONS[fmt])
-        data = render(report, fmt, catalog)
-        tmp = path + ".tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(data)
-        os.rename(tmp, path)
+        _safefile.write_file(path, render(report, fmt, catalog), mode=0o640, create_dir=False)
         paths[fmt] = path
     return paths

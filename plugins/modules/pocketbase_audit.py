@@ -188,6 +188,14 @@ options:
     type: str
     choices: [critical, high, medium, low, info, never]
     default: high
+  fail_on_error:
+    description:
+      - Fail when any control ends in C(error), that is when its evidence could not be obtained (no
+        answer, a timeout, an HTTP 429 that paced retries did not outlast, an unreadable file). An
+        audit never passes what it could not see.
+      - Unset, it is V(true) unless O(fail_on=never). V(false) accepts a partial audit (the errors stay
+        in the report).
+    type: bool
 notes:
   - Secrets (passwords, tokens, masked settings values, long rule literals) never appear in the report.
 seealso:
@@ -277,10 +285,10 @@ import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
@@ -333,6 +341,7 @@ def argument_spec():
         information_uri=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
+        fail_on_error=dict(type="bool"),
     )
     return spec
 
@@ -403,7 +412,8 @@ def main():
             client = PocketBaseClient(url, email=p.get("email"), password=p.get("password"),
                                       token=p.get("token"), timeout=p["timeout"],
                                       validate_certs=p["validate_certs"], ca_path=p.get("ca_path"),
-                                      generation=p.get("api_generation") or "auto")
+                                      generation=p.get("api_generation") or "auto",
+                                      max_bytes=(p.get("max_response_mb") or 64) * 1024 * 1024)
             try:
                 snapshot = client.snapshot()
             except PocketBaseError as exc:
@@ -417,7 +427,8 @@ def main():
     if "probe" in scopes:
         try:
             probe = _controls.gather_probe(
-                probe_url, open_url, timeout=p["timeout"], validate_certs=p["validate_certs"], ca_path=p.get("ca_path"),
+                probe_url, _http.bounded_open_url, timeout=p["timeout"], validate_certs=p["validate_certs"],
+                ca_path=p.get("ca_path"),
                 emails=list(p.get("expected_superusers") or []) +
                 [s.get("email") for s in (snapshot or {}).get("superusers") or []],
                 probe_credentials=p["probe_credentials"], max_attempts=p["probe_max_attempts"])
@@ -458,7 +469,7 @@ def main():
         try:
             report_files = _reports.write_reports(report, p["report_dir"], p["report_formats"],
                                                   _controls.catalog(), p.get("report_name"))
-        except (IOError, OSError) as exc:
+        except (IOError, OSError, _safefile.UnsafePath) as exc:
             module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc), report=report)
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
@@ -471,6 +482,11 @@ def main():
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
+    fail_on_error = p["fail_on_error"] if p["fail_on_error"] is not None else p["fail_on"] != "never"
+    if s["error"] and fail_on_error:
+        module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "
+                             "not a pass. Fix the cause named in each error, or set fail_on_error=false to "
+                             "accept a partial audit." % (s["error"], msg), **result)
     module.exit_json(msg=msg, **result)
 
 

@@ -20,6 +20,7 @@ import pwd
 import re
 import shlex
 import stat
+import time
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _publicdir, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
@@ -41,19 +42,42 @@ SUPERUSERS_COLLECTION_ID = "pbc_3142635823"
 PROBE_IDENTITY = {"identity": "pbguard-probe@invalid.invalid", "password": "pbguard-not-a-password"}
 
 
+PROBE_429_RETRIES = 3      # paced retries of a probe request answered with HTTP 429
+PROBE_429_PAUSE = 2.0      # seconds before the first retry, doubling: 2 + 4 + 8 s outlast PocketBase's rate windows
+
+
 class _Prober(object):
     """Unauthenticated requests to one PocketBase URL; each is recorded in ``requests`` as (method, path,
-    status), status None when no HTTP answer came. Calling it returns (status, body text)."""
+    status), status None when no HTTP answer came. Calling it returns (status, body text).
 
-    def __init__(self, url, open_url, timeout, validate_certs, ca_path=None):
+    A request answered with HTTP 429 is paced and retried (PROBE_429_RETRIES), so a rate limiter does not
+    decide a verdict; the last status (429 when it never cleared) is what the checks see."""
+
+    def __init__(self, url, open_url, timeout, validate_certs, ca_path=None, pause=time.sleep):
         self.url = url
         self.open_url = open_url
         self.timeout = timeout
         self.validate_certs = validate_certs
         self.ca_path = ca_path
+        self.pause = pause
         self.requests = []
 
-    def __call__(self, path, method="GET", body=None):
+    def __call__(self, path, method="GET", body=None, paced=True):
+        delay = PROBE_429_PAUSE
+        for _retry in range(PROBE_429_RETRIES if paced else 0):
+            status, text = self.once(path, method, body)
+            if status != 429:
+                return status, text
+            self.pause(delay)
+            delay *= 2
+        return self.once(path, method, body)
+
+    @property
+    def answered(self):
+        """False when not one request got an HTTP answer."""
+        return any(status is not None for _m, _p, status in self.requests)
+
+    def once(self, path, method="GET", body=None):
         headers = {"Accept": "*/*"}
         data = None
         if body is not None:
@@ -133,7 +157,7 @@ def _probe_credentials(get, login_path, login_status, emails, max_attempts, pass
             if cred["attempts"] >= max_attempts:
                 break
             cred["attempts"] += 1
-            st, b = get(login_path, "POST", {"identity": email, "password": pw})
+            st, b = get(login_path, "POST", {"identity": email, "password": pw}, paced=False)
             if st == 429:
                 cred["rate_limited"] = True
                 break
@@ -146,10 +170,12 @@ def _probe_credentials(get, login_path, login_status, emails, max_attempts, pass
 
 
 def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
-                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, ca_path=None):
-    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
+                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, pause=time.sleep,
+                 ca_path=None):
+    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url (or the bounded
+    ``_http.bounded_open_url``). ``answered`` is False when no request got an HTTP answer."""
     url = url.rstrip("/")
-    get = _Prober(url, open_url, timeout, validate_certs, ca_path)
+    get = _Prober(url, open_url, timeout, validate_certs, ca_path, pause)
     facts = {"url": url, "requests": get.requests}
     if url.lower().startswith("https://"):
         facts["tls_certificate"] = _tlscert.expiry_facts(url, timeout, validate_certs, ca_path)
@@ -171,6 +197,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     else:
         facts["credential_probe"] = {"enabled": False, "attempts": 0, "weak": [], "rate_limited": False,
                                      "emails": []}
+    facts["answered"] = get.answered
     return facts
 
 
