@@ -22,7 +22,6 @@ __metaclass__ = type
 import datetime
 import fnmatch
 import grp
-import hashlib
 import json
 import os
 import pwd
@@ -1103,12 +1102,13 @@ def _hook_check(ctx, code, what):
     hooks = _hooks(ctx)
     if not hooks["files"]:
         raise NotApplicable("no hook files in %s" % hooks["dir"])
+    by = "analysed by: %s" % (hooks.get("analyser") or _hooks_lint.STDLIB_ANALYSER)
     out = []
     for f in hooks["findings"]:
         if f["code"] == code:
-            out.append(bad("hook:%s:%d" % (f["file"], f["line"]), f["message"],
+            out.append(bad("hook:%s:%d" % (f["file"], f["line"]), "%s (%s)" % (f["message"], by),
                            file=os.path.join(hooks["dir"], f["file"]), line=f["line"]))
-    return out or [ok("hooks", "%d hook file(s): no %s" % (len(hooks["files"]), what))]
+    return out or [ok("hooks", "%d hook file(s): no %s (%s)" % (len(hooks["files"]), what, by))]
 
 
 def check_hok_ssrf(ctx):
@@ -1125,6 +1125,22 @@ def check_hok_side_effects(ctx):
 
 def check_hok_exec(ctx):
     return _hook_check(ctx, "os_exec", "$os.exec/$os.cmd")
+
+
+def check_hok_command_injection(ctx):
+    return _hook_check(ctx, "command_injection", "host command built from record/request data")
+
+
+def check_hok_sql_injection(ctx):
+    return _hook_check(ctx, "sql_injection", "SQL built from record/request data")
+
+
+def check_hok_route_auth(ctx):
+    return _hook_check(ctx, "route_no_auth", "custom route answering with data without authentication")
+
+
+def check_hok_ip_headers(ctx):
+    return _hook_check(ctx, "ip_header_trust", "access decision on a client-supplied IP header")
 
 
 def check_hok_generation(ctx):
@@ -1623,6 +1639,31 @@ CONTROLS = [
        "security checks silently disappear.",
        "Port hooks to the running version's names (onRecordCreateRequest ... e.next()).",
        check_hok_generation),
+    _c("PBG-HOK-007", "No record or request data reaches host commands", "critical", "host", "baseline",
+       P6 + " (" + BEYOND + ")",
+       "`$os.cmd('sh', '-c', 'ping ' + query.host)` lets any caller run commands as the service user.",
+       "Never pass client data to $os.exec/$os.cmd; if a command is unavoidable, use a fixed argv and validate "
+       "values against an allowlist.",
+       check_hok_command_injection),
+    _c("PBG-HOK-008", "Hook SQL uses bound parameters, never concatenated request data", "critical", "host",
+       "baseline", P6 + " (" + BEYOND + ")",
+       "SQL or filters built with + or template strings from client data read other users' rows (SQL/filter "
+       "injection), bypassing every API rule.",
+       "Use placeholders: `newQuery('... {:id}').bind({id})`, `findRecordsByFilter(c, 'x = {:x}', ..., {x})`.",
+       check_hok_sql_injection),
+    _c("PBG-HOK-009", "Custom routes that return data require authentication", "high", "host", "baseline",
+       P6 + "; " + CL_HOOKS,
+       "A routerAdd() handler runs outside the collection API rules: without an auth middleware or an auth "
+       "check it answers anyone, and a header that only has to be present is no check at all.",
+       "Add $apis.requireAuth(...)/requireSuperuserAuth() to the route or check e.auth in the handler; compare "
+       "API keys with $security.equal against a secret.",
+       check_hok_route_auth),
+    _c("PBG-HOK-010", "Hooks decide no access on client-supplied IP headers", "high", "host", "baseline",
+       P6 + " (" + BEYOND + ")",
+       "X-Forwarded-For, X-Real-IP and the like are set by the client unless a proxy overwrites them: an "
+       "allowlist on them is bypassed with one forged header (0.22's realIP()/realUserIp read them too).",
+       "Use e.realIP() on 0.23+ with settings.trustedProxy naming the proxy, or e.remoteIP(); restrict at the proxy.",
+       check_hok_ip_headers),
     _c("PBG-MON-001", "Rate limiting enabled", "high", "api", "baseline", CL_MON,
        "Without it logins, OTP and password-reset requests can be brute-forced.",
        "Enable settings.rateLimits (pocketbase_policy).",
@@ -2032,6 +2073,19 @@ def load_manifest(path):
     return out
 
 
+def locate_hooks_dir(params, run_command):
+    """The hooks dir ``gather_host`` reads: the option, else the unit's --hooksDir, else pb_hooks beside the data dir."""
+    if params.get("hooks_dir"):
+        return params["hooks_dir"]
+    unit = params.get("service_name") or "pocketbase"
+    rc, out, _e = _run(run_command, ["systemctl", "show", unit if unit.endswith(".service") else unit + ".service",
+                                     "--no-pager", "-pLoadState", "-pExecStart"])
+    props = dict(line.split("=", 1) for line in (out or "").splitlines() if "=" in line) if rc == 0 else {}
+    _argv, flags = parse_exec_start((props.get("ExecStart") if props.get("LoadState") == "loaded" else "") or "")
+    data_dir = params.get("data_dir") or flags.get("--dir") or "/var/lib/pocketbase/pb_data"
+    return flags.get("--hooksDir") or os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_hooks")
+
+
 def gather_host(params, run_command, generation=None):
     """Host facts for host-scope controls; each missing part is recorded, never fatal."""
     unit = params.get("service_name") or "pocketbase"
@@ -2105,13 +2159,8 @@ def gather_host(params, run_command, generation=None):
     try:
         gen = generation or (("v022" if version_tuple(facts["version"]) < (0, 23, 0) else "v023")
                              if facts["version"] else None)
-        files, findings = _hooks_lint.lint_dir(hooks_dir, gen)
-        digests = {}
-        for f in files:
-            with open(os.path.join(hooks_dir, f), "rb") as fh:
-                digests[f] = hashlib.sha256(fh.read()).hexdigest()
-        hooks = {"dir": hooks_dir, "files": files, "findings": [x.as_dict() for x in findings],
-                 "sha256": digests, "generation": gen, "manifest": None}
+        analysis = _hooks_lint.analyse_dir(hooks_dir, gen, params.get("_hooks_analysis"))
+        hooks = dict(analysis, dir=hooks_dir, generation=gen, manifest=None)
         if params.get("hooks_manifest"):
             try:
                 hooks["manifest"] = load_manifest(params["hooks_manifest"])

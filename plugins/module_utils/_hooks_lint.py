@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import os
 import re
 
@@ -146,7 +147,7 @@ def _canonicalize(code):
         if not aliases:
             break
         pattern = re.compile(r"(?<![\w$.])(" + "|".join(re.escape(k) for k in aliases) + r")(?=\s*[.(\[])")
-        new = pattern.sub(lambda m: aliases[m.group(1)], code)
+        new = _BRACKET_RE.sub(lambda m: m.group(1) + "." + m.group(3), pattern.sub(lambda m: aliases[m.group(1)], code))
         if new == code:
             break
         code = new
@@ -188,8 +189,9 @@ def _helper_flows(code, functions, tainted, test):
     return found
 
 
-def _helper_returns(code, functions, tainted):
-    """Helpers whose body returns a tainted value: a call to them is a source."""
+def _helper_returns(code, functions, tainted, test=None):
+    """Helpers whose body returns a value ``test`` accepts (default: tainted): a call to them is a source."""
+    test = test or is_tainted
     found = set()
     for name in functions:
         m = re.search(r"(?:\bfunction\s+" + re.escape(name) + r"\s*\([^)]*\)\s*|\b" + re.escape(name)
@@ -197,7 +199,7 @@ def _helper_returns(code, functions, tainted):
         if not m or name in tainted:
             continue
         body = _call_args(code, m.end() - 1)
-        if any(is_tainted(r, tainted) for r in re.findall(r"\breturn\b([^;\n]*)", body)):
+        if any(test(r, tainted) for r in re.findall(r"\breturn\b([^;\n]*)", body)):
             found.add(name)
     return found
 
@@ -214,7 +216,7 @@ def _propagate(code, test, functions=None):
                 tainted.update(n for n in names if n)
                 changed = True
         if functions:
-            more = _helper_flows(code, functions, tainted, test) | _helper_returns(code, functions, tainted)
+            more = _helper_flows(code, functions, tainted, test) | _helper_returns(code, functions, tainted, test)
             if more - tainted:
                 tainted |= more
                 changed = True
@@ -349,7 +351,16 @@ def _header_only_guard(handler, header_names):
     return checks, compares
 
 
-def _lint_routes(code, functions, base):
+def _address_guard(handler, ip_names):
+    """An ``if`` on the caller's address (e.realIP()/remoteIP(), or a header-derived one: PBG-HOK-010's business)."""
+    for m in re.finditer(r"\bif\s*\(", handler):
+        cond = _call_args(handler, m.end() - 1)
+        if re.search(r"\.(realIP|remoteIP)\s*\(", cond) or _names_in(cond, ip_names) or _IP_READ_RE.search(cond):
+            return True
+    return False
+
+
+def _lint_routes(code, functions, base, ip_names):
     out = []
     if any(V.AUTH_MIDDLEWARE_RE.search(_call_args(code, m.end() - 1)) for m in _ROUTER_USE_RE.finditer(code)):
         return out
@@ -362,7 +373,7 @@ def _lint_routes(code, functions, base):
         if handler.strip() in functions:
             hm = re.search(r"\bfunction\s+" + re.escape(handler.strip()) + r"\s*\([^)]*\)\s*\{", code)
             handler = _call_args(code, hm.end() - 1) if hm else handler
-        if V.AUTH_REF_RE.search(handler) or not _answers_with_data(handler):
+        if V.AUTH_REF_RE.search(handler) or not _answers_with_data(handler) or _address_guard(handler, ip_names):
             continue
         checks, compares = _header_only_guard(handler, header_names)
         if compares:
@@ -381,16 +392,17 @@ def _lint_ip_headers(code, generation, base):
     def reads(expr, names):
         return bool(_IP_READ_RE.search(expr) or (generation == "v022" and _V022_REALIP_RE.search(expr))
                     or _names_in(expr, names))
-    ip_names = _propagate(code, reads)
-    out = []
+    ip_names = _propagate(code, reads, _functions(code))
+    out, lines = [], set()
     for m in _DECISION_RE.finditer(code):
         test = _call_args(code, m.end() - 1)
-        if reads(test, ip_names):
+        if _line_of(code, m.start()) not in lines and reads(test, ip_names):
+            lines.add(_line_of(code, m.start()))
             r = _IP_READ_RE.search(test) or (_V022_REALIP_RE.search(test) if generation == "v022" else None)
             what = next((g for g in r.groups() if g), "header") if r else "variable `%s`" % _names_in(test, ip_names)
             out.append(HookFinding("ip_header_trust", base, _line_of(code, m.start()),
                                    V.messages()["ip_header_trust"] % what))
-    return out
+    return out, ip_names
 
 
 def lint_source(src, filename="hook.pb.js", generation=None):
@@ -409,8 +421,9 @@ def lint_source(src, filename="hook.pb.js", generation=None):
                 findings.append(f)
     findings.extend(_lint_ssrf_exec_sql(code, tainted, built, base))
     findings.extend(_lint_privilege(code, tainted, base))
-    findings.extend(_lint_routes(code, functions, base))
-    findings.extend(_lint_ip_headers(code, generation, base))
+    ip_findings, ip_names = _lint_ip_headers(code, generation, base)
+    findings.extend(_lint_routes(code, functions, base, ip_names))
+    findings.extend(ip_findings)
     findings.extend(unlimited_side_effects(
         code, base, [(_line_of(code, m.start()), m.group(0).rstrip("( ")) for m in _MAIL_RE.finditer(code)]))
     findings.sort(key=lambda f: (f.file, f.line, f.code))
@@ -437,3 +450,56 @@ def lint_dir(hooks_dir, generation=None):
             continue
         findings.extend(lint_source(src, name, generation))
     return files, findings
+
+
+STDLIB_ANALYSER = "stdlib lint on the target"
+
+
+def _controller_findings(name, digest, controller):
+    """The controller's findings for one file when it analysed exactly these bytes, else None."""
+    entry = ((controller or {}).get("files") or {}).get(name)
+    if not isinstance(entry, dict) or entry.get("sha256") != digest:
+        return None
+    out = []
+    for f in entry.get("findings") or []:
+        if f.get("code") in V.CODE_CONTROLS and f.get("code") != "wrong_generation_hook":
+            out.append(HookFinding(f["code"], name, int(f.get("line") or 0), str(f.get("message") or "")))
+    return out
+
+
+def analyse_dir(hooks_dir, generation=None, controller=None):
+    """Every loadable hook file, analysed by the controller's parser when its analysis covers the file's
+    current bytes (``controller``: ``{"analyser", "dir", "files": {name: {"sha256", "findings"}}}``),
+    else by this lint. Hook names are checked here (the generation is known on the target).
+
+    Returns ``{"files", "findings" (dicts), "sha256", "analyser"}``; raises OSError if the dir is unreadable."""
+    if controller and controller.get("dir") not in (None, hooks_dir):
+        controller = dict(controller, files={})
+    files = hook_files(hooks_dir)
+    findings, digests, used = [], {}, set()
+    for name in files:
+        try:
+            with open(os.path.join(hooks_dir, name), "rb") as fh:
+                data = fh.read()
+        except (IOError, OSError) as exc:
+            findings.append(HookFinding("read_error", name, 0, "cannot read: %s" % exc.__class__.__name__))
+            continue
+        digests[name] = hashlib.sha256(data).hexdigest()
+        src = data.decode("utf-8", "replace")
+        from_controller = _controller_findings(name, digests[name], controller)
+        if from_controller is None:
+            used.add(STDLIB_ANALYSER)
+            findings.extend(lint_source(src, name, generation))
+            continue
+        used.add(controller.get("analyser") or "controller")
+        findings.extend(from_controller)
+        code = mask_code(src)
+        for m in _HOOK_CALL_RE.finditer(code) if generation in ("v022", "v023") else ():
+            f = generation_finding(m.group(1), generation, name, _line_of(code, m.start()))
+            if f:
+                findings.append(f)
+    analyser = " + ".join(sorted(used)) or (controller or {}).get("analyser") or STDLIB_ANALYSER
+    if STDLIB_ANALYSER in used and (controller or {}).get("unavailable"):
+        analyser += " (%s)" % controller["unavailable"]
+    findings.sort(key=lambda f: (f.file, f.line, f.code))
+    return {"files": files, "findings": [f.as_dict() for f in findings], "sha256": digests, "analyser": analyser}

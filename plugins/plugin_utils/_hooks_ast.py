@@ -89,6 +89,7 @@ class _FileAnalysis(object):
         self.header_names = set()
         self.built_sql = set()   # names holding a string built by + or a template with ${}
         self.tainted_funcs = set()
+        self.ip_funcs = set()     # helpers returning a client IP header value
         self.functions = {}      # name -> (param names, body node)
         self.bindings = []       # (target names, value node)
         self._collect()
@@ -201,6 +202,8 @@ class _FileAnalysis(object):
         for n in _walk(node):
             if _ip_header_read(n, self):
                 return _ip_header_read(n, self)
+            if n.type == "call_expression" and self.canonical(n.child_by_field_name("function")) in self.ip_funcs:
+                return "helper `%s`" % self.canonical(n.child_by_field_name("function"))
         return None
 
     def header_in(self, node):
@@ -235,13 +238,14 @@ class _FileAnalysis(object):
                     self.tainted.add(params[i])
                     changed = True
         for fname, (_params, body) in self.functions.items():
-            if fname in self.tainted_funcs or body is None:
+            if body is None:
                 continue
             returns = [body] if body.type != "statement_block" else \
                 [r for r in _walk(body) if r.type == "return_statement"]
-            if any(self.tainted_by(r) for r in returns):
-                self.tainted_funcs.add(fname)
-                changed = True
+            for funcs, test in ((self.tainted_funcs, self.tainted_by), (self.ip_funcs, self.ip_header_in)):
+                if fname not in funcs and any(test(r) for r in returns):
+                    funcs.add(fname)
+                    changed = True
         return changed
 
 
@@ -365,7 +369,7 @@ def _check_route(fa, call, args, base, out):
         body = fa.functions[_text(handler)][1]
     else:
         body = handler.child_by_field_name("body") or handler
-    if V.AUTH_REF_RE.search(_text(body)):
+    if V.AUTH_REF_RE.search(_text(body)) or _address_guard(fa, body):
         return
     answers = [n for n in _walk(body) if n.type == "call_expression"
                and V.RESPONSE_CALL_RE.search(fa.canonical(n.child_by_field_name("function")))
@@ -392,13 +396,23 @@ def _check_route(fa, call, args, base, out):
         "%s %s" % (method, path), " (it only checks that a request header is present)" if header_checked else ""))
 
 
+def _address_guard(fa, body):
+    """An ``if`` on the caller's address (e.realIP()/remoteIP() or a header-derived one, PBG-HOK-010's business)."""
+    for n in _walk(body):
+        if n.type == "if_statement":
+            cond = n.child_by_field_name("condition")
+            if fa.ip_header_in(cond) or any(
+                    c.type == "call_expression" and fa.canonical(c.child_by_field_name("function")).rsplit(".", 1)[-1]
+                    in ("realIP", "remoteIP") for c in _walk(cond)):
+                return True
+    return False
+
+
 def _check_ip_decisions(fa, base, out):
     seen = set()
     for n in _walk(fa.root):
         test = None
         if n.type in ("if_statement", "while_statement"):
-            test = n.child_by_field_name("condition")
-        elif n.type == "ternary_expression":
             test = n.child_by_field_name("condition")
         elif n.type == "switch_statement":
             test = n.child_by_field_name("value")
@@ -430,9 +444,10 @@ def analyse_source(src, filename="hook.pb.js", generation=None):
                 mails.append((n, callee))
     _check_ip_decisions(fa, base, out)
     out.extend(lint.unlimited_side_effects(_code_text(root), base, [(_line(n), c) for n, c in mails]))
-    if root.has_error:
-        out.append(lint.HookFinding("parse_error", base, _first_error_line(root),
-                                    "the file does not parse as JavaScript: analysis may be incomplete"))
+    if root.has_error:  # e.g. TypeScript in a .pb.ts: the lint reads what the parser could not
+        seen = set((f.code, f.line) for f in out)
+        out.extend(f for f in lint.lint_source(data.decode("utf-8", "replace"), base, generation)
+                   if (f.code, f.line) not in seen)
     out.sort(key=lambda f: (f.file, f.line, f.code))
     return out
 
@@ -445,9 +460,3 @@ def _code_text(root):
             data[n.start_byte:n.end_byte] = b" " * (n.end_byte - n.start_byte)
     return data.decode("utf-8", "replace")
 
-
-def _first_error_line(root):
-    for n in _walk(root):
-        if n.type == "ERROR" or n.is_missing:
-            return _line(n)
-    return 0
