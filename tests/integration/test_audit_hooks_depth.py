@@ -40,7 +40,7 @@ def install_hooks(hooks_dir, flavour):
 
 @pytest.fixture(scope="module")
 def target(pb_module_server_factory, tmp_path_factory):
-    hooks = str(tmp_path_factory.mktemp("pb_hooks"))
+    hooks = str(tmp_path_factory.mktemp("pb_hooks", numbered=False))
     install_hooks(hooks, "vulnerable")
     srv = pb_module_server_factory(VERSION, hooks_dir=hooks, env={"PBG_EXPORT_KEY": secrets.token_hex(16)})
     srv.create_user("mallory@pbguard.test", PASSWORD, name="mallory")
@@ -67,11 +67,13 @@ def exploits(srv):
     }
 
 
-def audit(srv, checks=(False,)):
-    """The audit of the hook controls, once per check-mode flag, in one ansible-playbook run."""
+def audit(srv, checks=(False,), locate=False):
+    """The audit of the hook controls, once per check-mode flag, in one ansible-playbook run. ``locate``:
+    no hooks_dir option, the action plugin asks the module where the hooks are (pb_hooks beside data_dir)."""
+    where = {"data_dir": os.path.join(os.path.dirname(srv.hooks), "pb_data")} if locate else {"hooks_dir": srv.hooks}
     results = run_tasks([srv.task("pocketbase_audit", check=check, connection=False, url=srv.url, scope=["host"],
-                                  hooks_dir=srv.hooks, controls=sorted(CONTROLS) + ["PBG-HOK-004"],
-                                  profile="strict", fail_on="never") for check in checks])
+                                  controls=sorted(CONTROLS) + ["PBG-HOK-004"], profile="strict", fail_on="never",
+                                  **where) for check in checks])
     for res in results:
         assert not res.failed, res.msg
         assert HOOK_SECRET not in res.raw and "echo pinging" not in res.raw
@@ -110,7 +112,7 @@ def test_safe_twins_stop_the_exploits_and_pass(target):
                       auth=("user", "mallory@pbguard.test", PASSWORD)).json[0]["email"] == "mallory@pbguard.test"
     assert target.api("GET", "/api/pbg/export", auth="guest",
                       headers={"X-Export-Key": target.env["PBG_EXPORT_KEY"]}).status == 200
-    by_control = findings(audit(target)[0])
+    by_control = findings(audit(target, locate=True)[0])
     for control in CONTROLS:
         assert [f["status"] for f in by_control[control]] == ["pass"], by_control[control]
         assert "tree-sitter" in by_control[control][0]["evidence"]

@@ -149,3 +149,61 @@ def test_findings_carry_no_source_text(analyse):
 def test_scanner_edge_cases(src):
     assert [f.code for f in LINT.lint_source(src)] == ["os_exec"]
     assert [f.code for f in AST.analyse_source(src)] == ["os_exec"]
+
+
+# --------------------------------------------------------------------------- hand-over to the module
+
+VULN_HOOK = "onRecordBeforeCreateRequest((e) => { $os.cmd('sh', '-c', e.record.get('c')) })\n"
+
+
+def _controller_analysis(tmp_path, src, digest=None, **extra):
+    import hashlib
+    findings = [f.as_dict() for f in AST.analyse_source(src, "a.pb.js")]
+    data = {"analyser": "tree-sitter X on the controller", "dir": str(tmp_path),
+            "files": {"a.pb.js": {"sha256": digest or hashlib.sha256(src.encode()).hexdigest(),
+                                  "findings": findings}}}
+    data.update(extra)
+    return data
+
+
+def test_module_uses_the_controllers_findings_for_the_same_bytes(tmp_path):
+    (tmp_path / "a.pb.js").write_text(VULN_HOOK)
+    res = LINT.analyse_dir(str(tmp_path), "v023", _controller_analysis(tmp_path, VULN_HOOK))
+    assert res["analyser"] == "tree-sitter X on the controller"
+    # hook names are checked on the target, where the generation is known
+    assert sorted(f["code"] for f in res["findings"]) == ["command_injection", "os_exec", "wrong_generation_hook"]
+
+
+@pytest.mark.parametrize("tamper", ["digest", "dir"])
+def test_module_lints_itself_what_the_controller_did_not_see(tmp_path, tamper):
+    (tmp_path / "a.pb.js").write_text(VULN_HOOK)
+    if tamper == "dir":  # the controller read another directory
+        analysis = _controller_analysis(tmp_path, VULN_HOOK, dir="/elsewhere")
+    else:  # the file changed between the controller's read and the module's
+        analysis = _controller_analysis(tmp_path, VULN_HOOK, digest="0" * 64)
+    res = LINT.analyse_dir(str(tmp_path), "v023", analysis)
+    assert res["analyser"] == LINT.STDLIB_ANALYSER
+    assert "command_injection" in [f["code"] for f in res["findings"]]
+
+
+def test_fallback_says_why(tmp_path):
+    (tmp_path / "a.pb.js").write_text(VULN_HOOK)
+    res = LINT.analyse_dir(str(tmp_path), None, {"unavailable": "tree-sitter not installed on the controller",
+                                                 "files": {}})
+    assert res["analyser"] == "stdlib lint on the target (tree-sitter not installed on the controller)"
+
+
+def test_controller_findings_of_unknown_codes_are_dropped(tmp_path):
+    (tmp_path / "a.pb.js").write_text("x")
+    analysis = _controller_analysis(tmp_path, "x")
+    analysis["files"]["a.pb.js"]["findings"] = [{"code": "made_up", "line": 1, "message": "m"}]
+    assert LINT.analyse_dir(str(tmp_path), None, analysis)["findings"] == []
+
+
+@pytest.mark.parametrize("controls, skip, selected", [
+    (None, None, True), (["PBG-HOK-*"], None, True), (["PBG-RUL-*"], None, False),
+    (None, ["PBG-HOK-*"], False), (["PBG-HOK-008"], None, True), (["PBG-HOK-005"], None, False),
+])
+def test_action_plugin_fetches_hooks_only_for_hook_controls(controls, skip, selected):
+    from ansible_collections.pbguard.pocketbase.plugins.action import pocketbase_audit as action
+    assert action._hooks_selected({"controls": controls, "skip_controls": skip}) is selected
