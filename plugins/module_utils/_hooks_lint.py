@@ -60,8 +60,7 @@ _ROUTE_RE = re.compile(r"(?<![\w$.])routerAdd\s*\(")
 _ROUTER_USE_RE = re.compile(r"(?<![\w$.])routerUse\s*\(")
 _RESPONSE_RE = re.compile(r"\.(json|jsonp|string|html|xml|blob|stream|file|fileFS)\s*\(")
 _HEADER_READ_RE = re.compile(r"\.header\.get\s*\(|\.headers\b")
-_IP_HEADERS = (r"x[-_]forwarded[-_]for|x[-_]real[-_]ip|cf[-_]connecting[-_]ip|true[-_]client[-_]ip|x[-_]client[-_]ip"
-               r"|fly[-_]client[-_]ip|x[-_]cluster[-_]client[-_]ip|forwarded|x[-_]original[-_]forwarded[-_]for")
+_IP_HEADERS = V.IP_HEADER_NAMES
 _IP_READ_RE = re.compile(
     r"\.header\.(?:get|values)\s*\(\s*['\"](" + _IP_HEADERS + r")['\"]|headers\s*\[\s*['\"](" + _IP_HEADERS
     + r")['\"]\s*\]|headers\.(" + _IP_HEADERS.replace("[-_]", "_") + r")\b|\$apis\.(realUserIp)\s*\(", re.I)
@@ -339,10 +338,9 @@ def _answers_with_data(handler):
 def _header_only_guard(handler, header_names):
     """(checks a header, compares it to a secret) for a route handler's text."""
     checks = compares = False
-    refs = lambda t: _HEADER_READ_RE.search(t) or _names_in(t, header_names)  # noqa: E731
     for m in re.finditer(r"\bif\s*\(", handler):
         cond = _call_args(handler, m.end() - 1)
-        if refs(cond):
+        if _HEADER_READ_RE.search(cond) or _names_in(cond, header_names):
             checks = True
             if re.search(r"[!=]==?", cond) and not re.search(r"[!=]==?\s*(''|\"\"|null|undefined)\s*$", cond.strip()):
                 compares = True

@@ -62,13 +62,12 @@ AUTH_REF_RE = re.compile(
 RESPONSE_CALL_RE = re.compile(r"\.(json|jsonp|string|html|xml|blob|stream|file|fileFS)$")
 
 # Client-supplied IP headers (raw or as normalized by requestInfo().headers: lower case, '-' -> '_').
-IP_HEADER_RE = re.compile(
-    r"^(x[-_]forwarded[-_]for|x[-_]real[-_]ip|cf[-_]connecting[-_]ip|true[-_]client[-_]ip|x[-_]client[-_]ip"
-    r"|fly[-_]client[-_]ip|x[-_]cluster[-_]client[-_]ip|forwarded|x[-_]original[-_]forwarded[-_]for)$", re.I)
-# 0.22 helpers that read those headers without any trusted-proxy setting (0.23+ e.realIP() honours
-# settings.trustedProxy and is not listed).
+IP_HEADER_NAMES = (r"x[-_]forwarded[-_]for|x[-_]real[-_]ip|cf[-_]connecting[-_]ip|true[-_]client[-_]ip|x[-_]client[-_]ip"
+                   r"|fly[-_]client[-_]ip|x[-_]cluster[-_]client[-_]ip|forwarded|x[-_]original[-_]forwarded[-_]for")
+IP_HEADER_RE = re.compile(r"^(" + IP_HEADER_NAMES + r")$", re.I)
+# 0.22 helper that reads those headers without any trusted-proxy setting (so does 0.22's c.realIP();
+# 0.23+ e.realIP() honours settings.trustedProxy and is not listed).
 IP_HEADER_HELPER_RE = re.compile(r"\$apis\.realUserIp\s*\(")
-V022_REALIP_RE = re.compile(r"\bc\.realIP\s*\(")
 
 
 def sql_arg_index(method):

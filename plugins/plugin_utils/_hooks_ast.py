@@ -459,4 +459,3 @@ def _code_text(root):
         if n.type == "comment":
             data[n.start_byte:n.end_byte] = b" " * (n.end_byte - n.start_byte)
     return data.decode("utf-8", "replace")
-
