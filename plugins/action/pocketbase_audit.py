@@ -89,7 +89,7 @@ class ActionModule(ActionBase):
             if data is None:
                 continue
             name = posixpath.basename(entry["path"])
-            findings = _hooks_ast.analyse_source(data, name)
+            findings = _hooks_ast.analyse_source(data, name, _hooks_ast.UNKNOWN_GENERATION)
             analysis["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(),
                                        "findings": [f.as_dict() for f in findings]}
         return analysis

@@ -453,13 +453,15 @@ def lint_dir(hooks_dir, generation=None):
 STDLIB_ANALYSER = "stdlib lint on the target"
 
 
-def _controller_findings(name, digest, controller):
+def _controller_findings(name, digest, controller, generation):
     """The controller's findings for one file when it analysed exactly these bytes, else None."""
     entry = ((controller or {}).get("files") or {}).get(name)
     if not isinstance(entry, dict) or entry.get("sha256") != digest:
         return None
     out = []
     for f in entry.get("findings") or []:
+        if f.get("code") == "ip_header_trust" and V.V022_REALIP in str(f.get("message")) and generation != "v022":
+            continue  # 0.23+ realIP() honours settings.trustedProxy
         if f.get("code") in V.CODE_CONTROLS and f.get("code") != "wrong_generation_hook":
             out.append(HookFinding(f["code"], name, int(f.get("line") or 0), str(f.get("message") or "")))
     return out
@@ -484,7 +486,7 @@ def analyse_dir(hooks_dir, generation=None, controller=None):
             continue
         digests[name] = hashlib.sha256(data).hexdigest()
         src = data.decode("utf-8", "replace")
-        from_controller = _controller_findings(name, digests[name], controller)
+        from_controller = _controller_findings(name, digests[name], controller, generation)
         if from_controller is None:
             used.add(STDLIB_ANALYSER)
             findings.extend(lint_source(src, name, generation))

@@ -68,6 +68,9 @@ IP_HEADER_RE = re.compile(r"^(" + IP_HEADER_NAMES + r")$", re.I)
 # 0.22 helper that reads those headers without any trusted-proxy setting (so does 0.22's c.realIP();
 # 0.23+ e.realIP() honours settings.trustedProxy and is not listed).
 IP_HEADER_HELPER_RE = re.compile(r"\$apis\.realUserIp\s*\(")
+# what an ip_header_trust finding on realIP() names: the controller does not know the server generation,
+# so it reports realIP() decisions with this name and the module drops them on 0.23+
+V022_REALIP = "realIP() on 0.22"
 
 
 def sql_arg_index(method):

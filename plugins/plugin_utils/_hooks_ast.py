@@ -31,6 +31,9 @@ except ImportError as _exc:  # pragma: no cover - exercised through the action p
 _PARSER = None
 _FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "generator_function_declaration")
 _EQUALITY = ("===", "==", "!==", "!=")
+# the action plugin analyses before the server generation is known: 0.22-only findings are then
+# reported under V.V022_REALIP and the module keeps them only on 0.22
+UNKNOWN_GENERATION = "unknown"
 
 
 def analyser_name():
@@ -263,8 +266,8 @@ def _ip_header_read(n, fa):
         canon = fa.canonical(n.child_by_field_name("function"))
         if V.IP_HEADER_HELPER_RE.search(canon + "("):
             return "$apis.realUserIp"
-        if fa.generation == "v022" and canon.endswith(".realIP"):
-            return "realIP() on 0.22"
+        if fa.generation in ("v022", UNKNOWN_GENERATION) and canon.endswith(".realIP"):
+            return V.V022_REALIP
         if canon.endswith(".header.get") or canon.endswith(".header.values") or canon.endswith(".header"):
             args = _args(n)
             key = _string_value(args[0]) if args else None

@@ -158,7 +158,7 @@ VULN_HOOK = "onRecordBeforeCreateRequest((e) => { $os.cmd('sh', '-c', e.record.g
 
 def _controller_analysis(tmp_path, src, digest=None, **extra):
     import hashlib
-    findings = [f.as_dict() for f in AST.analyse_source(src, "a.pb.js")]
+    findings = [f.as_dict() for f in AST.analyse_source(src, "a.pb.js", AST.UNKNOWN_GENERATION)]
     data = {"analyser": "tree-sitter X on the controller", "dir": str(tmp_path),
             "files": {"a.pb.js": {"sha256": digest or hashlib.sha256(src.encode()).hexdigest(),
                                   "findings": findings}}}
@@ -207,3 +207,13 @@ def test_controller_findings_of_unknown_codes_are_dropped(tmp_path):
 def test_action_plugin_fetches_hooks_only_for_hook_controls(controls, skip, selected):
     from ansible_collections.pbguard.pocketbase.plugins.action import pocketbase_audit as action
     assert action._hooks_selected({"controls": controls, "skip_controls": skip}) is selected
+
+
+def test_controller_realip_findings_apply_on_022_only(tmp_path):
+    src = "routerAdd('GET', '/i', (c) => { if (c.realIP() !== '10.0.0.1') { throw new ForbiddenError() }" \
+          " return c.string(200, 'ok') }, $apis.requireAdminAuth())"
+    (tmp_path / "a.pb.js").write_text(src)
+    analysis = _controller_analysis(tmp_path, src)  # analysed without knowing the generation
+    for generation, expected in (("v022", True), ("v023", False), (None, False)):
+        res = LINT.analyse_dir(str(tmp_path), generation, analysis)
+        assert ("ip_header_trust" in [f["code"] for f in res["findings"]]) is expected, generation
