@@ -326,7 +326,7 @@ def _check_call(fa, n, base, out, generation):
         what = fa.tainted_by(arg) if built else None
         if what:
             _finding(out, "sql_injection", base, n, msg["sql_injection"] % (callee, what))
-    elif method == "set" and args and (_string_value(args[0]) or "") and \
+    elif method == "set" and args and _string_value(args[0]) and \
             lint.PRIV_FIELD_RE.match(_string_value(args[0])):
         value = args[1] if len(args) > 1 else None
         what = fa.tainted_by(value) or _tainted_condition(fa, n)
