@@ -196,8 +196,24 @@ options:
       - Unset, it is V(true) unless O(fail_on=never). V(false) accepts a partial audit (the errors stay
         in the report).
     type: bool
+  _hooks_analysis:
+    description:
+      - Internal, set by the action plugin of the same name; do not set it. The controller's parser analysis of
+        the hook files (analyser, dir, per file its SHA-256 and findings).
+    type: dict
+  _hooks_locate:
+    description: Internal, set by the action plugin; only return the hooks dir the C(host) scope reads.
+    type: bool
+    default: false
+requirements:
+  - "Controller, optional: C(tree-sitter) and C(tree-sitter-javascript) (see C(requirements/dev.txt)). With them
+    the action plugin fetches the hook files (C(host) scope) and analyses them on the controller with a real
+    JavaScript parser and taint tracking; without them the module's standard-library lint runs on the target
+    and the evidence says so."
 notes:
   - Secrets (passwords, tokens, masked settings values, long rule literals) never appear in the report.
+  - Hook files (C(host) scope) are read by M(ansible.builtin.slurp) through the action plugin and analysed on
+    the controller in memory; only findings (code, file, line, message) are passed back, never source text.
 seealso:
   - module: pbguard.pocketbase.pocketbase_info
 """
@@ -342,6 +358,8 @@ def argument_spec():
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
         fail_on_error=dict(type="bool"),
+        _hooks_analysis=dict(type="dict"),
+        _hooks_locate=dict(type="bool", default=False),
     )
     return spec
 
@@ -396,6 +414,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_together=[["email", "password"]])
     p = module.params
+    if p["_hooks_locate"]:
+        module.exit_json(changed=False, hooks_dir=_controls.locate_hooks_dir(p, module.run_command))
     scopes = p["scope"]
     waivers = load_waivers(module, p["waivers"])
     secrets = [p.get("password"), p.get("token")]

@@ -108,7 +108,8 @@ GOOD_CONTEXT_PASSES = (
     "PBG-RUL-015", "PBG-RUL-016", "PBG-RUL-017",
     "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006", "PBG-AUT-007",
     "PBG-FIL-001", "PBG-FIL-003", "PBG-FIL-004",
-    "PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-004", "PBG-HOK-005", "PBG-HOK-006",
+    "PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-004", "PBG-HOK-005", "PBG-HOK-006", "PBG-HOK-007",
+    "PBG-HOK-008", "PBG-HOK-009", "PBG-HOK-010",
     "PBG-MON-001", "PBG-MON-002", "PBG-MON-003", "PBG-MON-004", "PBG-MON-005", "PBG-MON-006", "PBG-MON-007",
     "PBG-VER-001", "PBG-VER-002", "PBG-VER-003",
     "PBG-IOC-001", "PBG-IOC-002", "PBG-IOC-003", "PBG-IOC-004",
@@ -240,6 +241,19 @@ FAIL_CASES = [
                                                     "sha256": {}, "generation": "v023", "manifest": {"a.pb.js": "ab"}})),
     Case("PBG-HOK-006", "fail", hooks=("onRecordBeforeCreateRequest((e) => {\n  e.record.set('status', 'new');\n},"
                                        " 'tickets');\n", "v023")),
+    Case("PBG-HOK-007", "fail", hooks=("routerAdd('GET', '/p', (e) => {\n  const sh = $os;\n  sh['cmd']('sh', '-c',"
+                                       " 'ping ' + e.request.url.query().get('h')).output();\n"
+                                       "  return e.string(200, 'ok');\n}, $apis.requireAuth());\n", "v023")),
+    Case("PBG-HOK-008", "fail", hooks=("routerAdd('GET', '/u', (e) => {\n  const id = e.requestInfo().query['id'];\n"
+                                       "  const rows = arrayOf(new DynamicModel({email: ''}));\n"
+                                       "  $app.db().newQuery(`SELECT email FROM users WHERE id = '${id}'`).all(rows);\n"
+                                       "  return e.json(200, rows);\n}, $apis.requireAuth());\n", "v023")),
+    Case("PBG-HOK-009", "fail", hooks=("routerAdd('GET', '/x', (e) => {\n  if (!e.request.header.get('X-Key')) {"
+                                       " throw new UnauthorizedError() }\n  return e.json(200,"
+                                       " $app.findAllRecords('users'));\n});\n", "v023")),
+    Case("PBG-HOK-010", "fail", hooks=("routerAdd('GET', '/i', (e) => {\n  const ip = e.request.header.get("
+                                       "'X-Real-IP');\n  if (ip !== '10.0.0.1') { throw new ForbiddenError() }\n"
+                                       "  return e.string(200, 'ok');\n}, $apis.requireAuth());\n", "v023")),
     Case("PBG-MON-001", "fail", snap=_set("settings.rateLimits.enabled", False)),
     Case("PBG-MON-002", "fail", snap=_set("settings.rateLimits.rules", [{"label": "*:auth"}])),
     Case("PBG-MON-003", "fail", snap=_set("settings.logs.maxDays", 0)),

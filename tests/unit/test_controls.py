@@ -586,6 +586,12 @@ def test_good_host_has_no_failure():
     ({"hooks": {"dir": "/h", "files": ["a.pb.js"], "sha256": {"a.pb.js": "ab"}, "generation": "v023",
                 "manifest": {"a.pb.js": "ab"},
                 "findings": [{"code": "ssrf", "file": "a.pb.js", "line": 3, "message": "m"}]}}, "PBG-HOK-001"),
+] + [
+    ({"hooks": {"dir": "/h", "files": ["a.pb.js"], "sha256": {"a.pb.js": "ab"}, "generation": "v023",
+                "manifest": {"a.pb.js": "ab"}, "analyser": "tree-sitter on the controller",
+                "findings": [{"code": code, "file": "a.pb.js", "line": 3, "message": "m"}]}}, control)
+    for code, control in (("command_injection", "PBG-HOK-007"), ("sql_injection", "PBG-HOK-008"),
+                          ("route_no_auth", "PBG-HOK-009"), ("ip_header_trust", "PBG-HOK-010"))
 ])
 def test_each_host_check_can_fail(over, control):
     findings = run(good_snapshot(), [control], host=host_facts(**over))

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import grp
-import hashlib
 import json
 import os
 import pwd
@@ -359,13 +358,28 @@ def _service_user(name):
     return user
 
 
+def _hooks_dir(params, flags, data_dir):
+    return params.get("hooks_dir") or flags.get("--hooksDir") or \
+        os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_hooks")
+
+
+def locate_hooks_dir(params, run_command):
+    """The hooks dir ``gather_host`` reads (the action plugin fetches its files for the controller analysis)."""
+    if params.get("hooks_dir"):
+        return params["hooks_dir"]
+    unit = params.get("service_name") or "pocketbase"
+    facts = {}
+    _unit_facts(run_command, unit if unit.endswith(".service") else unit + ".service", facts)
+    flags = facts["exec_flags"]
+    return _hooks_dir(params, flags, params.get("data_dir") or flags.get("--dir") or "/var/lib/pocketbase/pb_data")
+
+
 def _host_paths(params, argv, flags, user):
     """(binary, data dir, hooks dir, {key: path info}) from the module params, else the unit's ExecStart,
     else the pocketbase role's defaults."""
     binary = params.get("binary_path") or (argv[0] if argv else None) or "/usr/local/bin/pocketbase"
     data_dir = params.get("data_dir") or flags.get("--dir") or "/var/lib/pocketbase/pb_data"
-    hooks_dir = params.get("hooks_dir") or flags.get("--hooksDir") or \
-        os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_hooks")
+    hooks_dir = _hooks_dir(params, flags, data_dir)
     paths = {}
     paths["binary"] = _path_info(binary, user)
     paths["binary_dir"] = _path_info(os.path.dirname(os.path.realpath(binary)), user)
@@ -390,15 +404,11 @@ def _binary_version(run_command, binary):
 
 
 def _hook_facts(params, hooks_dir, generation):
-    """Hook files of ``hooks_dir`` with lint findings, sha256 digests and the deployed manifest (or why it
-    is missing). Raises OSError when the hooks dir cannot be read."""
-    files, findings = _hooks_lint.lint_dir(hooks_dir, generation)
-    digests = {}
-    for f in files:
-        with open(os.path.join(hooks_dir, f), "rb") as fh:
-            digests[f] = hashlib.sha256(fh.read()).hexdigest()
-    hooks = {"dir": hooks_dir, "files": files, "findings": [x.as_dict() for x in findings],
-             "sha256": digests, "generation": generation, "manifest": None}
+    """Hook files of ``hooks_dir`` with findings (the controller's analysis handed over by the action plugin
+    in ``_hooks_analysis`` where it covers a file's current bytes, else the stdlib lint), the analyser, sha256
+    digests and the deployed manifest (or why it is missing). Raises OSError when the hooks dir cannot be read."""
+    analysis = _hooks_lint.analyse_dir(hooks_dir, generation, params.get("_hooks_analysis"))
+    hooks = dict(analysis, dir=hooks_dir, generation=generation, manifest=None)
     if params.get("hooks_manifest"):
         try:
             hooks["manifest"] = load_manifest(params["hooks_manifest"])
