@@ -235,6 +235,14 @@ api_calls:
   returned: always
   type: list
   elements: list
+causes:
+  description:
+    - Why the run is not clean, one sentence each, root causes first (also the start of C(msg)).
+    - Errored controls grouped by cause (e.g. PocketBase not reachable), then expired waivers.
+  returned: always
+  type: list
+  elements: str
+  sample: ["PocketBase is not reachable: 24 control(s) could not run (PBG-ADM-001, ...): Cannot reach ..."]
 probe_requests:
   description: Unauthenticated requests of the C(probe) scope (method, path, status), never bodies.
   returned: always
@@ -355,7 +363,7 @@ def main():
             try:
                 snapshot = client.snapshot()
             except PocketBaseError as exc:
-                snapshot_error = "%s%s" % (exc, (" (%s)" % exc.hint) if exc.hint else "")
+                snapshot_error = str(exc)  # message, then the hint once
             if snapshot is not None:
                 secrets.append(client.token)  # the session token: scrubbed from reports like the password
             api_calls.extend([list(c) for c in client.calls])
@@ -412,6 +420,10 @@ def main():
     s = report["summary"]
     msg = "%d pass, %d fail, %d waived, %d error, %d not applicable" % (
         s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"])
+    why = _reports.console_causes(report)
+    result["causes"] = why
+    if why:
+        msg = "%s. %s" % (" ".join(why), msg)
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)

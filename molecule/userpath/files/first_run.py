@@ -7,7 +7,7 @@ every call, in order; `--setup` runs the other non-playbook lines (build, instal
 the N-th `ansible-playbook` line (1-based, repeatable). Prints JSON: one entry per executed line with
 rc, the PLAY RECAP per host and the output's tail.
 
-    first_run.py README.md WORKDIR [--setup] [--run 1 --run 2 ...] [--env NAME=VALUE ...]
+    first_run.py README.md WORKDIR [--setup] [--run 1 --run 2 ...] [--env NAME=VALUE ...] [--extra CMD ...]
 """
 import argparse
 import json
@@ -56,7 +56,14 @@ def expand(value, env):
                     for w in words)
 
 
-def run(lines, workdir, env, setup, runs):
+def execute(line, workdir, env, playbook_no=None):
+    proc = subprocess.run(["bash", "-c", line], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    return {"line": line, "playbook": playbook_no, "rc": proc.returncode, "recap": recap(proc.stdout),
+            "output": proc.stdout[-12000:]}
+
+
+def run(lines, workdir, env, setup, runs, extra=()):
     results = []
     playbook_no = 0
     for line in lines:
@@ -70,12 +77,11 @@ def run(lines, workdir, env, setup, runs):
                 continue
         elif not setup:
             continue
-        proc = subprocess.run(["bash", "-c", line], cwd=workdir, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-        results.append({"line": line, "playbook": playbook_no if is_playbook(line) else None,
-                        "rc": proc.returncode, "recap": recap(proc.stdout), "output": proc.stdout[-12000:]})
-        if proc.returncode != 0 and not is_playbook(line):
-            break
+        results.append(execute(line, workdir, env, playbook_no if is_playbook(line) else None))
+        if results[-1]["rc"] != 0 and not is_playbook(line):
+            return results
+    # commands of the test itself (not README lines), in the README's environment ($EXAMPLE, ...)
+    results.extend(execute(line, workdir, env, "extra") for line in extra)
     return results
 
 
@@ -86,6 +92,7 @@ def main():
     ap.add_argument("--setup", action="store_true")
     ap.add_argument("--run", type=int, action="append", default=[])
     ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--extra", action="append", default=[], help="a test command run after the selected lines")
     args = ap.parse_args()
     with open(args.readme) as fh:
         lines = readme_commands(fh.read())
@@ -93,7 +100,7 @@ def main():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
     env.update(PWD=os.path.abspath(args.workdir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     env.update(item.split("=", 1) for item in args.env)
-    json.dump(run(lines, args.workdir, env, args.setup, set(args.run)), sys.stdout)
+    json.dump(run(lines, args.workdir, env, args.setup, set(args.run), args.extra), sys.stdout)
 
 
 if __name__ == "__main__":
