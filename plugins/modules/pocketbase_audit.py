@@ -235,6 +235,12 @@ api_calls:
   returned: always
   type: list
   elements: list
+incomplete:
+  description:
+    - True when the C(api) scope was selected but the API could not be read at all (not reachable, login
+      refused, ...). The module then fails unless O(fail_on=never), with the cause first in C(msg).
+  returned: always
+  type: bool
 causes:
   description:
     - Why the run is not clean, one sentence each, root causes first (also the start of C(msg)).
@@ -424,9 +430,13 @@ def main():
     result["causes"] = why
     if why:
         msg = "%s. %s" % (" ".join(why), msg)
+    # fail closed: an audit that could not read the API at all is not a passing audit
+    result["incomplete"] = bool(snapshot_error) and "api" in scopes
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
+    if result["incomplete"] and p["fail_on"] != "never":
+        module.fail_json(msg="Audit incomplete: %s" % msg, **result)
     module.exit_json(msg=msg, **result)
 
 
