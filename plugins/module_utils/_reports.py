@@ -119,8 +119,8 @@ def console_causes(report, limit=5):
     lines = []
     for g in _cause_groups(report):
         ids = g["controls"][:limit] + (["..."] if len(g["controls"]) > limit else [])
-        lines.append("%s: %d control(s) could not run (%s): %s" % (g["kind"], g["count"], ", ".join(ids),
-                                                                  _short(g["cause"], 300)))
+        lines.append("%s: %d control(s) could not run (%s): %s"
+                     % (g["kind"], g["count"], ", ".join(ids), _short(g["cause"], 300)))
     for w in report.get("expired_waivers") or expired_waivers(report["findings"]):
         lines.append("Waiver for %s on %s expired on %s: the finding fails again." % (
             w["control"], w["target"], w["expires"]))
