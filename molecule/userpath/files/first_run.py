@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run the README's "First run" commands verbatim, in a work directory, and report each run.
 
 The commands are the lines of the shell block between `<!-- first-run:begin` and
