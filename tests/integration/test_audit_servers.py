@@ -164,11 +164,15 @@ def plant_v040(srv, tmp_path):
     # OAuth2 on with a provider (clientSecret planted), unverified users may authenticate (authRule "")
     ok(srv.api("PATCH", "/api/collections/users", {
         "authRule": "",
+        "otp": {"enabled": True},  # with SMTP off: codes cannot be delivered (PBG-AUT-006)
         "oauth2": {"enabled": True, "providers": [{"name": "github", "clientId": "pbg-client-id",
                                                    "clientSecret": SECRETS["oauth"]}]},
     }), "users oauth2")
     create_v023(srv, "tickets", [v023_field("title", "text"), v023_field("webhookUrl", "text")],
-                listRule="", viewRule="", createRule="@request.auth.id != \"\"", updateRule=None, deleteRule=None)
+                listRule="", viewRule="", createRule="@request.auth.id != \"\"", updateRule=None,
+                deleteRule="id != \"\"")
+    create_v023(srv, "guestbook", [v023_field("text", "text")], listRule=None, viewRule=None, createRule="",
+                updateRule="", deleteRule=None)
     create_v023(srv, "profiles", [
         v023_field("user", "relation", collectionId=users["id"], maxSelect=1),
         v023_field("role", "text"),
@@ -181,12 +185,14 @@ def plant_v040(srv, tmp_path):
     create_v023(srv, "reports", [v023_field("title", "text")],
                 listRule="@collection.permissions.user ?= @request.auth.id && @collection.permissions.level = \"admin\"",
                 viewRule=None, createRule=None, updateRule=None, deleteRule=None)
-    # settings: rate limits off (default), log retention 0, no backups, secrets planted
+    # settings: rate limits off (default), log retention 0 without IPs, no backups, leftmost proxy IP trusted,
+    # S3 over plain HTTP, secrets planted
     ok(srv.api("PATCH", "/api/settings", {
-        "logs": {"maxDays": 0},
+        "logs": {"maxDays": 0, "logIP": False},
+        "trustedProxy": {"headers": ["X-Forwarded-For"], "useLeftmostIP": True},
         "smtp": {"enabled": False, "host": "smtp.corp.test", "port": 587, "username": "mailer",
                  "password": SECRETS["smtp"]},
-        "s3": {"enabled": False, "bucket": "b", "region": "r", "endpoint": "https://s3.corp.test",
+        "s3": {"enabled": True, "bucket": "b", "region": "r", "endpoint": "http://s3.corp.test",
                "accessKey": "AKIAPBGPLANTED", "secret": SECRETS["s3"]},
     }), "settings")
     # unexpected superusers, one with a common password
@@ -216,7 +222,12 @@ EXPECTED_V040 = {
     ("PBG-ADM-006", "superuser:" + WEAK_SUPERUSER[0]),
     ("PBG-HOK-005", "hook:rogue.pb.js"),
 }
-EXPECTED_V040_CONTROLS = {"PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-RUL-005"}
+EXPECTED_V040_CONTROLS = {"PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-RUL-005", "PBG-RUL-002", "PBG-RUL-009",
+                          "PBG-RUL-010", "PBG-AUT-001", "PBG-AUT-004", "PBG-AUT-006", "PBG-FIL-002", "PBG-MON-002",
+                          "PBG-MON-004", "PBG-MON-006", "PBG-VER-001", "PBG-IOC-002"}
+# declared intent the misconfigured 0.40.6 server contradicts (PBG-AUT-001, IOC-002, VER-001, RUL-010)
+MISCONFIGURED_V040_INTENT = dict(expected_auth_methods={"users": ["password"]}, expected_collections=["users"],
+                                 pinned_version="0.40.5", public_rules={"ghosts": ["listRule"]})
 
 
 def audit_args(srv, tmp_path, hooks_dir, manifest, **extra):
@@ -243,7 +254,8 @@ def misconfigured_v040(pb_server_factory, tmp_path):
 
 def test_misconfigured_v040_every_plant_found(misconfigured_v040, tmp_path):
     srv, hooks, manifest = misconfigured_v040
-    res = srv.run_module("pocketbase_audit", **audit_args(srv, tmp_path, hooks, manifest, probe_credentials=True))
+    res = srv.run_module("pocketbase_audit", **audit_args(srv, tmp_path, hooks, manifest, probe_credentials=True,
+                                                          **MISCONFIGURED_V040_INTENT))
     assert not res.failed, res.msg
     report = res["report"]
     missing = EXPECTED_V040 - fail_targets(report)
@@ -349,6 +361,8 @@ def harden_v040(srv, tmp_path):
                  "password": SECRETS["smtp"]},
         "trustedProxy": {"headers": ["X-Forwarded-For"], "useLeftmostIP": False},
         "superuserIPs": ["127.0.0.0/8"],
+        "s3": {"enabled": True, "bucket": "pb-files", "region": "eu-1", "endpoint": "https://s3.corp.test",
+               "accessKey": "AKIAPBGPLANTED", "secret": SECRETS["s3"], "forcePathStyle": True},
         "rateLimits": {"enabled": True, "rules": [
             {"label": "*:auth", "maxRequests": 3, "duration": 10},
             {"label": "*:requestOTP", "maxRequests": 3, "duration": 60},
@@ -379,6 +393,20 @@ HARDENED_V040_INTENT = dict(
 )
 
 
+# Every api-scope control passes on the hardened 0.40.6 server (asserted per control below).
+HARDENED_V040_PASS = {
+    "PBG-ADM-001", "PBG-ADM-002", "PBG-ADM-003", "PBG-ADM-004", "PBG-ADM-005", "PBG-ADM-007",
+    "PBG-RUL-001", "PBG-RUL-002", "PBG-RUL-003", "PBG-RUL-004", "PBG-RUL-005", "PBG-RUL-006", "PBG-RUL-007",
+    "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010",
+    "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006",
+    "PBG-FIL-001", "PBG-FIL-002",
+    "PBG-MON-001", "PBG-MON-002", "PBG-MON-003", "PBG-MON-004", "PBG-MON-005", "PBG-MON-006",
+    "PBG-VER-001", "PBG-VER-002", "PBG-IOC-001", "PBG-IOC-002",
+    "PBG-ADM-006", "PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-004", "PBG-HOK-005", "PBG-HOK-006",
+    "PBG-IOC-003",
+}
+
+
 def test_hardened_v040_no_failure(pb_server_factory, tmp_path):
     hooks_dir = tmp_path / "pb_hooks"
     hooks_dir.mkdir()
@@ -395,6 +423,10 @@ def test_hardened_v040_no_failure(pb_server_factory, tmp_path):
     # of the superuser login, probed before it, share the same rate-limit budget and are left out here)
     statuses = [r[2] for r in res["probe_requests"] if r[1].endswith("/_superusers/auth-with-password")]
     assert 429 in statuses and statuses[-1] == 429 and statuses.count(429) == 1, statuses
+    by_control = {}
+    for f in report["findings"]:
+        by_control.setdefault(f["control"], set()).add(f["status"])
+    assert {c: by_control.get(c) for c in HARDENED_V040_PASS if by_control.get(c) != {"pass"}} == {}
     adm6 = [f for f in report["findings"] if f["control"] == "PBG-ADM-006"][0]
     assert adm6["status"] == "pass" and "429" in adm6["evidence"]
     # the api controls really ran: none of them errored
@@ -449,8 +481,9 @@ def plant_v022(srv, tmp_path):
                  "password": SECRETS["smtp"]},
         "githubAuth": {"enabled": True, "clientId": "pbg-client-id", "clientSecret": SECRETS["oauth"]},
     })
-    ok(srv.api("POST", "/api/admins", {"email": INTRUDER, "password": "pbg-" + SECRETS["weak_user"],
-                                       "passwordConfirm": "pbg-" + SECRETS["weak_user"]}), "intruder admin")
+    for email in (INTRUDER, "admin@example.com", "ops@corp.test"):  # unexpected, default-looking, shared
+        ok(srv.api("POST", "/api/admins", {"email": email, "password": "pbg-" + SECRETS["weak_user"],
+                                           "passwordConfirm": "pbg-" + SECRETS["weak_user"]}), "admin " + email)
     return write_hooks(tmp_path, {"webhooks.pb.js": BAD_HOOK_V022, "rogue.pb.js": GOOD_HOOK_V022},
                        {"webhooks.pb.js": BAD_HOOK_V022})
 
@@ -471,7 +504,8 @@ EXPECTED_V022 = {
     ("PBG-VER-002", "advisory:CVE-2026-44166"),
     ("PBG-VER-002", "advisory:CVE-2026-82410"),
 }
-EXPECTED_V022_CONTROLS = {"PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-006"}
+EXPECTED_V022_CONTROLS = {"PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-006", "PBG-ADM-001", "PBG-ADM-002",
+                          "PBG-ADM-003", "PBG-AUT-005"}
 
 
 def test_misconfigured_v022_every_plant_found(pb_server_factory, tmp_path):
@@ -479,7 +513,8 @@ def test_misconfigured_v022_every_plant_found(pb_server_factory, tmp_path):
     hooks_dir.mkdir()
     srv = pb_server_factory("0.22.27", email=OWNER, hooks_dir=str(hooks_dir))
     hooks, manifest = plant_v022(srv, tmp_path)
-    res = srv.run_module("pocketbase_audit", **audit_args(srv, tmp_path, hooks, manifest))
+    res = srv.run_module("pocketbase_audit", **audit_args(srv, tmp_path, hooks, manifest,
+                                                          expected_superusers=[srv.email, "missing@corp.test"]))
     assert not res.failed, res.msg
     report = res["report"]
     missing = EXPECTED_V022 - fail_targets(report)
@@ -556,3 +591,12 @@ def test_v030_advisories_and_version_gaps(pb_server_factory):
     assert by[("PBG-VER-002", "advisory:CVE-2024-38351")]["status"] == "pass"
     assert by[("PBG-ADM-005", "control")]["status"] == "not_applicable"  # superuserIPs arrived in 0.38
     assert not [f for f in res["report"]["findings"] if f["status"] == "error"]
+
+
+# Which control ids the real-server tests above assert, by the status they demonstrate (read by
+# tests/unit/test_control_cases.py: every api-scope control must appear here).
+REAL_SERVER_ASSERTS = {
+    "fail": sorted(set(c for c, _t in EXPECTED_V040 | EXPECTED_V022) | EXPECTED_V040_CONTROLS |
+                   EXPECTED_V022_CONTROLS),
+    "pass": sorted(HARDENED_V040_PASS),
+}
