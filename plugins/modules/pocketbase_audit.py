@@ -287,6 +287,20 @@ api_calls:
   returned: always
   type: list
   elements: list
+incomplete:
+  description:
+    - True when the C(api) scope was selected but the API could not be read at all (not reachable, login
+      refused, ...). The module then fails unless O(fail_on=never), with the cause first in C(msg).
+  returned: always
+  type: bool
+causes:
+  description:
+    - Why the run is not clean, one sentence each, root causes first (also the start of C(msg)).
+    - Errored controls grouped by cause (e.g. PocketBase not reachable), then expired waivers.
+  returned: always
+  type: list
+  elements: str
+  sample: ["PocketBase is not reachable: 24 control(s) could not run (PBG-ADM-001, ...): Cannot reach ..."]
 probe_requests:
   description: Unauthenticated requests of the C(probe) scope (method, path, status), never bodies.
   returned: always
@@ -437,7 +451,7 @@ def main():
             try:
                 snapshot = client.snapshot()
             except PocketBaseError as exc:
-                snapshot_error = "%s%s" % (exc, (" (%s)" % exc.hint) if exc.hint else "")
+                snapshot_error = str(exc)  # message, then the hint once
             if snapshot is not None:
                 secrets.append(client.token)  # the session token: scrubbed from reports like the password
             api_calls.extend([list(c) for c in client.calls])
@@ -499,9 +513,17 @@ def main():
     s = report["summary"]
     msg = "%d pass, %d fail, %d waived, %d error, %d not applicable" % (
         s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"])
+    why = _reports.console_causes(report)
+    result["causes"] = why
+    if why:
+        msg = "%s. %s" % (" ".join(why), msg)
+    # fail closed: an audit that could not read the API at all is not a passing audit
+    result["incomplete"] = bool(snapshot_error) and "api" in scopes
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
+    if result["incomplete"] and p["fail_on"] != "never":
+        module.fail_json(msg="Audit incomplete: %s" % msg, **result)
     fail_on_error = p["fail_on_error"] if p["fail_on_error"] is not None else p["fail_on"] != "never"
     if s["error"] and fail_on_error:
         module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "

@@ -48,7 +48,8 @@ description:
   - Enforcement needs PocketBase 0.23 or newer; against 0.22 the module fails clearly (use
     M(pbguard.pocketbase.pocketbase_info) to read 0.22 servers).
   - Collections are not created or deleted by this module; a declared collection that does not
-    exist is an error.
+    exist is an error. A rule naming a record field or C(@request.body) key the collection does not
+    have is an error too (checked before anything is sent, also in check mode).
 extends_documentation_fragment:
   - pbguard.pocketbase.connection
 attributes:
@@ -301,6 +302,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     connection_argument_spec,
 )
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _state
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._rule_fields import rule_field_errors
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -507,7 +509,9 @@ def run(module, client):
         module.fail_json(msg="oauth2_client_secrets names undeclared collections: %s" % ", ".join(unknown_secret))
     plans = [_state.collection_plan(spec, raw_by_name[spec["name"]], secrets.get(spec["name"]),
                                     module.params["update_secrets"]) for spec in specs]
-    errors = [e for p in plans for e in p["errors"]]
+    errors = [e for p in plans for e in p["errors"]] + rule_field_errors(
+        specs, dict((n, _compat.normalize_collection(raw, client.generation)) for n, raw in raw_by_name.items()),
+        RULE_KEYS)
     if errors:
         module.fail_json(msg="invalid declaration; nothing was changed: " + " | ".join(errors),
                          collections=[], requests=[])
