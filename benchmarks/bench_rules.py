@@ -184,6 +184,16 @@ def main():
     print("parse + lint:  %8.0f rules/s CPU  (%5.1f us/rule; wall clock %8.0f rules/s)  target >= 50000" % (
         n / lc, lc / n * 1e6, n / lw))
     print("findings by code: %s" % ", ".join("%s=%d" % kv for kv in sorted(findings.items())))
+    long_chains()
+
+
+def long_chains():
+    """Flat ``||`` chains (issue 17 item 9: was quadratic; must grow about linearly)."""
+    for terms in (2000, 16000, 200000):
+        expr = " || ".join('owner = "u%d"' % i for i in range(terms))
+        (wall, cpu) = _timed(lambda e=expr: _rules.lint_rule(e, "listRule", "v023"), 1)
+        print("flat || chain: %7d terms  lint %6.2f s CPU (%4.1f us/term; wall %6.2f s)" % (
+            terms, cpu, cpu / terms * 1e6, wall))
 
 
 if __name__ == "__main__":

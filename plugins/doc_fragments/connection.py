@@ -39,7 +39,10 @@ options:
     type: str
   timeout:
     description:
-      - Timeout in seconds of each HTTP request. Connection errors are retried twice.
+      - Timeout in seconds of each whole HTTP request (connect, headers and body together); a server
+        that answers slowly, even one byte at a time, is cut off at this deadline.
+      - Connection errors and timed-out GET requests are retried twice (0.5 s, then 1 s apart), so one
+        API call takes at most 3 x O(timeout) + 1.5 seconds. A timed-out write is not resent.
     type: int
     default: 10
   validate_certs:
@@ -65,7 +68,15 @@ options:
     type: str
     choices: [auto, v022, v023]
     default: auto
+  max_response_mb:
+    description:
+      - Largest response body accepted from the server, in MiB; reading stops there with an error.
+      - The default is far above a full collections page of any real PocketBase.
+    type: int
+    default: 64
 notes:
+  - Redirects are followed only within the same scheme, host and port as O(url). A redirect to any
+    other origin fails naming both URLs, so credentials never leave the server they belong to.
   - HTTP goes through C(ansible.module_utils.urls); nothing extra is needed on the target.
   - Error messages name what failed and how to fix it (wrong credentials, unreachable server,
     MFA required, IP not in C(superuserIPs), 0.22 vs 0.23+ mismatch); secrets never appear in them.

@@ -14,16 +14,13 @@ __metaclass__ = type
 
 import json
 import re
-import socket
 import time
 
-from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
 
-from ansible.module_utils.urls import open_url
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple  # noqa: F401 (re-exported)
 
 DEFAULT_URL = "http://127.0.0.1:8090"
@@ -50,6 +47,7 @@ def connection_argument_spec():
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path", fallback=(env_fallback, ["POCKETBASE_CA_PATH"])),
         api_generation=dict(type="str", default="auto", choices=["auto", "v022", "v023"]),
+        max_response_mb=dict(type="int", default=_http.DEFAULT_MAX_BYTES // (1024 * 1024)),
     )
 
 
@@ -155,7 +153,8 @@ class PocketBaseClient(object):
     """Client for one PocketBase server. See docs/development.md for the contract."""
 
     def __init__(self, url=DEFAULT_URL, email=None, password=None, token=None, timeout=10,
-                 validate_certs=True, retries=2, generation=None, retry_delay=0.5, ca_path=None):
+                 validate_certs=True, retries=2, generation=None, retry_delay=0.5, ca_path=None,
+                 max_bytes=_http.DEFAULT_MAX_BYTES):
         self.url = (url or DEFAULT_URL).rstrip("/")
         self.email = email
         self._password = password
@@ -166,6 +165,7 @@ class PocketBaseClient(object):
         self.ca_path = ca_path or None  # PEM CA bundle trusted for this server (e.g. the proxy's internal CA)
         self.retries = max(0, int(retries))
         self.retry_delay = retry_delay
+        self.max_bytes = int(max_bytes)
         if generation in (None, "", "auto"):
             generation = None
         elif generation not in GENERATIONS:
@@ -208,46 +208,21 @@ class PocketBaseClient(object):
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})
         attempts = self.retries + 1
-        last = None
         for attempt in range(attempts):
             try:
-                resp = open_url(url, data=data, headers=hdrs, method=method, timeout=self.timeout,
-                                validate_certs=self.validate_certs, ca_path=self.ca_path,
-                                follow_redirects="safe",
-                                http_agent="pbguard.pocketbase", use_proxy=True)
-                status = resp.getcode()
-                raw = resp.read()
-                resp_headers = dict(resp.headers.items()) if resp.headers else {}
+                resp = _http.exchange(url, method=method, data=data, headers=hdrs, timeout=self.timeout,
+                                      validate_certs=self.validate_certs, max_bytes=self.max_bytes,
+                                      ca_path=self.ca_path)
+                status, raw, resp_headers = resp.status, resp.body, resp.headers
                 break
-            except HTTPError as err:
-                status = err.code
-                try:
-                    raw = err.read()
-                except Exception:  # pylint: disable=broad-except
-                    raw = b""
-                resp_headers = dict(err.headers.items()) if getattr(err, "headers", None) else {}
-                break
-            except (URLError, socket.timeout, socket.error, ConnectionError) as err:
-                reason = getattr(err, "reason", err)
-                last = reason
-                timed_out = isinstance(reason, socket.timeout) or "timed out" in str(reason)
+            except _http.TransportError as err:
                 # retry connection errors; a timed-out non-GET might have been applied: do not resend
-                if attempt + 1 < attempts and (method == "GET" or not timed_out):
+                retry = err.kind == "unreachable" or (err.kind == "timeout" and method == "GET")
+                if attempt + 1 < attempts and retry:
                     time.sleep(self.retry_delay * (attempt + 1))
                     continue
                 self.calls.append((method, path, None))
-                hint = ("Check `url` (%s), that `pocketbase serve` is running and listening on that "
-                        "address, and that no firewall or proxy is in the way." % self.url)
-                if "CERTIFICATE" in str(reason).upper() or "SSL" in str(reason).upper():
-                    hint = ("TLS verification failed: point ca_path (POCKETBASE_CA_PATH) at the CA that "
-                            "signed the server's certificate (e.g. the proxy's internal CA).")
-                raise self._error(
-                    "unreachable",
-                    "Cannot reach PocketBase at %s (%s %s): %s after %d attempt(s)."
-                    % (self.url, method, path, reason, attempt + 1),
-                    hint=hint)
-        else:  # pragma: no cover - loop always breaks or raises
-            raise self._error("unreachable", "Cannot reach PocketBase at %s: %s" % (self.url, last))
+                raise self._transport_error(err, method, path, attempt + 1)
         self.calls.append((method, path, status))
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or "")
         parsed = text
@@ -259,6 +234,26 @@ class PocketBaseClient(object):
         elif accept_json:
             parsed = None
         return status, parsed, resp_headers
+
+    def _transport_error(self, err, method, path, attempts):
+        if err.kind == "redirect":
+            return self._error("protocol", "%s %s: %s" % (method, path, err.message),
+                               hint="Set `url` to the address PocketBase answers on directly (the final "
+                                    "scheme, host and port), not one that redirects elsewhere.")
+        if err.kind == "too_large":
+            return self._error("protocol", "%s %s: %s" % (method, path, err.message),
+                               hint="Raise max_response_mb if this server really returns that much, "
+                                    "or check that `url` points at PocketBase.")
+        hint = ("Check `url` (%s), that `pocketbase serve` is running and listening on that "
+                "address, and that no firewall or proxy is in the way." % self.url)
+        if "CERTIFICATE" in err.message.upper() or "SSL" in err.message.upper():
+            hint = ("TLS verification failed: point ca_path (POCKETBASE_CA_PATH) at the CA that "
+                    "signed the server's certificate (e.g. the proxy's internal CA).")
+        if err.kind == "timeout":
+            hint = ("The server accepted the connection but did not answer in full within timeout=%ss; "
+                    "check the server's load, or raise `timeout`." % self.timeout)
+        return self._error("unreachable", "Cannot reach PocketBase at %s (%s %s): %s after %d attempt(s)."
+                           % (self.url, method, path, err.message.rstrip("."), attempts), hint=hint)
 
     def _auth_header(self):
         token = self.token
@@ -522,8 +517,11 @@ class PocketBaseClient(object):
                           % (self.url, what, status, server_msg), status=status, data=data)
 
     # ------------------------------------------------------------------ requests
-    def request(self, method, path, body=None, query=None, auth=True):
-        """Authenticated (unless auth=False) JSON request; parsed JSON or None for 204."""
+    def request(self, method, path, body=None, query=None, auth=True, expect=None):
+        """Authenticated (unless auth=False) JSON request; parsed JSON or None for 204.
+
+        ``expect`` (``dict`` or ``list``): the answer must be of that JSON type, else ``protocol``.
+        """
         headers = self._auth_header() if auth else {}
         if auth and not headers:
             raise self._error("auth_failed", "No superuser credentials given for %s %s at %s."
@@ -544,6 +542,12 @@ class PocketBaseClient(object):
             raise self._error("protocol", "%s %s %s returned a non-JSON body." % (self.url, method, path),
                               status=status,
                               hint="Point `url` at the PocketBase server itself, not at another web server.")
+        if expect is not None and not isinstance(parsed, expect):
+            raise self._error("protocol", "%s %s %s returned a JSON %s where PocketBase answers with %s."
+                              % (self.url, method, path, type(parsed).__name__,
+                                 "an object" if expect is dict else "a list"),
+                              status=status,
+                              hint="Point `url` at the PocketBase server itself, not at another web server.")
         return parsed
 
     def _paged(self, path, query=None):
@@ -552,10 +556,14 @@ class PocketBaseClient(object):
         while True:
             q = dict(query or {})
             q.update({"page": page, "perPage": PER_PAGE})
-            res = self.request("GET", path, query=q)
-            batch = res.get("items") or [] if isinstance(res, dict) else []
+            res = self.request("GET", path, query=q, expect=dict)
+            batch = res.get("items") or []
+            if not isinstance(batch, list) or not all(isinstance(item, dict) for item in batch):
+                raise self._error("protocol", "%s GET %s returned `items` that are not a list of objects."
+                                  % (self.url, path),
+                                  hint="Point `url` at the PocketBase server itself, not at another web server.")
             items.extend(batch)
-            total_pages = res.get("totalPages") if isinstance(res, dict) else None
+            total_pages = res.get("totalPages")
             if not batch or (isinstance(total_pages, int) and total_pages >= 0 and page >= total_pages):
                 break
             if total_pages in (None, -1) and len(batch) < PER_PAGE:
@@ -568,11 +576,11 @@ class PocketBaseClient(object):
         return self._paged("/api/collections")
 
     def get_collection(self, name_or_id):
-        return self.request("GET", "/api/collections/%s" % quote(name_or_id, safe=""))
+        return self.request("GET", "/api/collections/%s" % quote(name_or_id, safe=""), expect=dict)
 
     def get_settings(self):
         """Raw settings (unmasked as the server returns them: mask before output)."""
-        return self.request("GET", "/api/settings")
+        return self.request("GET", "/api/settings", expect=dict)
 
     def list_superusers(self):
         """Raw 0.22 admins or 0.23+ _superusers records."""
@@ -600,7 +608,7 @@ class PocketBaseClient(object):
         if cached is not None:
             return cached
         return self.request("GET", "/api/collections/%s/auth-methods" % quote(collection, safe=""),
-                            auth=False)
+                            auth=False, expect=dict)
 
     def snapshot(self, sections=None):
         """Normalized snapshot (docs/development.md); ``sections`` limits what is fetched."""
@@ -619,6 +627,12 @@ def client_from_module(module, connect=True, **overrides):
                   token=p.get("token"), timeout=p.get("timeout") or 10,
                   validate_certs=p.get("validate_certs", True), ca_path=p.get("ca_path"),
                   generation=p.get("api_generation") or "auto")
+    if p.get("max_response_mb"):
+        if p["max_response_mb"] < 1:
+            module.fail_json(msg="max_response_mb must be at least 1.")
+        kwargs["max_bytes"] = p["max_response_mb"] * 1024 * 1024
+    if kwargs["timeout"] < 1:
+        module.fail_json(msg="timeout must be at least 1 (seconds).")
     kwargs.update(overrides)
     if kwargs["token"] is None and (kwargs["email"] is None) != (kwargs["password"] is None):
         module.fail_json(msg="Give both email and password (or a token) to log in to PocketBase.")

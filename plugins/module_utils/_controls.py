@@ -24,7 +24,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine i
     select_controls, validate_waivers, version_tuple)
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.gather import (  # noqa: F401
     COMMON_PASSWORDS, DEFAULT_LOGROTATE_PATHS, DEFAULT_PROXY_PATHS, SUPERUSERS_COLLECTION_ID, UNIT_PROPERTIES,
-    gather_host, gather_probe, load_manifest, parse_exec_start, parse_listeners)
+    gather_host, gather_probe, load_manifest, locate_hooks_dir, parse_exec_start, parse_listeners)
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.adm import (  # noqa: F401
     DEFAULT_LOOKING_EMAIL_RE, INSTALLER_EMAIL, SHARED_EMAIL_RE)
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.net import superuser_api_paths  # noqa: F401

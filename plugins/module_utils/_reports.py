@@ -24,6 +24,8 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
+
 STATUSES = ("pass", "fail", "waived", "error", "not_applicable")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
@@ -57,8 +59,78 @@ def build_report(findings, target, profile, scope, tool_version, generated_at, i
         "scope": list(scope),
         "generated_at": generated_at,
         "summary": summarize(findings),
+        "errors_by_cause": errors_by_cause(findings),
+        "expired_waivers": expired_waivers(findings),
         "findings": list(findings),
     }
+
+
+# What an error's evidence says, reduced to the cause: the prefix a check puts in front of a
+# shared reason ("no API snapshot: <why>") is not part of the cause.
+_CAUSE_PREFIX_RE = re.compile(r"^(no API snapshot|no host facts|no probe facts|host facts unavailable|"
+                              r"probe unavailable): ", re.I)
+_CAUSE_KINDS = (
+    ("PocketBase is not reachable", re.compile(r"cannot reach|connection refused|unreachable|timed out|"
+                                               r"name or service not known|no route to host", re.I)),
+    ("PocketBase refused the credentials", re.compile(r"wrong email or password|auth_failed|"
+                                                      r"failed to authenticate|invalid login", re.I)),
+    ("MFA is required for the audit login", re.compile(r"\bmfa\b", re.I)),
+    ("Rate limited (HTTP 429)", re.compile(r"\b429\b|too many requests", re.I)),
+    ("No superuser credentials were given", re.compile(r"no superuser credentials", re.I)),
+)
+
+
+def _cause_of(evidence):
+    return _CAUSE_PREFIX_RE.sub("", str(evidence or "").strip()) or "no reason given"
+
+
+def _cause_kind(cause):
+    for label, pattern in _CAUSE_KINDS:
+        if pattern.search(cause):
+            return label
+    return "Controls could not run"
+
+
+def errors_by_cause(findings):
+    """Errored findings grouped by root cause, largest group first:
+    ``[{"kind", "cause", "count", "controls": [ids]}]``. One unreachable server is one cause, not 30 rows."""
+    groups = {}
+    for f in findings:
+        if f["status"] != "error":
+            continue
+        cause = _cause_of(f.get("evidence"))
+        group = groups.setdefault(cause, {"kind": _cause_kind(cause), "cause": cause, "count": 0, "controls": []})
+        group["count"] += 1
+        if f["control"] not in group["controls"]:
+            group["controls"].append(f["control"])
+    return sorted(groups.values(), key=lambda g: (-g["count"], g["cause"]))
+
+
+def expired_waivers(findings):
+    """Waivers that no longer apply (their findings fail again): ``[{"control", "target", "expires"}]``."""
+    return [{"control": f["control"], "target": f["target"], "expires": f["waiver"].get("expires"),
+             "justification": f["waiver"].get("justification", "")}
+            for f in findings if (f.get("waiver") or {}).get("expired")]
+
+
+def _cause_groups(report):
+    # reports built before errors_by_cause existed (or by hand in tests) are grouped on the fly
+    if "errors_by_cause" in report:
+        return report["errors_by_cause"]
+    return errors_by_cause(report["findings"])
+
+
+def console_causes(report, limit=5):
+    """One sentence per root cause, for the console and the role's failure message."""
+    lines = []
+    for g in _cause_groups(report):
+        ids = g["controls"][:limit] + (["..."] if len(g["controls"]) > limit else [])
+        lines.append("%s: %d control(s) could not run (%s): %s"
+                     % (g["kind"], g["count"], ", ".join(ids), _short(g["cause"], 300)))
+    for w in report.get("expired_waivers") or expired_waivers(report["findings"]):
+        lines.append("Waiver for %s on %s expired on %s: the finding fails again." % (
+            w["control"], w["target"], w["expires"]))
+    return lines
 
 
 def scrub(obj, secrets):
@@ -211,8 +283,7 @@ def to_sarif(report, catalog):
         "runs": [{
             "tool": {"driver": driver},
             "automationDetails": {"id": "pbguard-audit/%s/" % host},
-            "invocations": [{"executionSuccessful": True,
-                             "properties": {"profile": report["profile"], "summary": report["summary"]}}],
+            "invocations": [_sarif_invocation(report)],
             "properties": {"target": target},
             "results": results,
         }],
@@ -251,6 +322,21 @@ def _sarif_rule(c, information_uri=None):
     return rule
 
 
+def _sarif_invocation(report):
+    """Not successful when controls errored: one toolExecutionNotification per root cause."""
+    groups = _cause_groups(report)
+    invocation = {"executionSuccessful": not groups,
+                  "properties": {"profile": report["profile"], "summary": report["summary"]}}
+    if groups:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error",
+             "message": {"text": "%s: %d control(s) could not run: %s" % (g["kind"], g["count"], g["cause"])},
+             "descriptor": {"id": "pbguard/error-cause/%d" % (i + 1)},
+             "properties": {"controls": g["controls"]}}
+            for i, g in enumerate(groups)]
+    return invocation
+
+
 def _file_uri(path):
     path = str(path)
     if path.startswith("/"):
@@ -280,6 +366,8 @@ def to_markdown(report):
         "| %d | %d | %d | %d | %d |" % (s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"]),
         "",
     ]
+    lines += _markdown_causes(report)
+    cause_no = dict((g["cause"], i + 1) for i, g in enumerate(_cause_groups(report)))
     order = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
     by_area = {}
     for f in report["findings"]:
@@ -291,6 +379,8 @@ def to_markdown(report):
                   "|---|---|---|---|---|"]
         for f in items:
             evidence = f.get("evidence", "")
+            if f["status"] == "error" and _cause_of(evidence) in cause_no:
+                evidence = "cause %d (see above)" % cause_no[_cause_of(evidence)]
             if f["status"] == "waived" and f.get("waiver"):
                 w = f["waiver"]
                 evidence = "waived until %s: %s. %s" % (w.get("expires"), w.get("justification"), evidence)
@@ -299,6 +389,22 @@ def to_markdown(report):
                 else f["status"], _md(f["target"]), _md(evidence)))
         lines.append("")
     return "\n".join(lines)
+
+
+def _markdown_causes(report):
+    """The section that leads the report when something kept controls from running."""
+    groups = _cause_groups(report)
+    expired = report.get("expired_waivers") or expired_waivers(report["findings"])
+    if not groups and not expired:
+        return []
+    lines = ["## Why this run is not clean", ""]
+    for i, g in enumerate(groups):
+        lines.append("%d. **%s**: %d control(s) could not run (%s). %s" % (
+            i + 1, _md(g["kind"]), g["count"], ", ".join(g["controls"]), _md(g["cause"])))
+    for w in expired:
+        lines.append("- **Expired waiver**: %s on `%s` expired on %s (%s); the finding fails again." % (
+            w["control"], _md(w["target"]), w["expires"], _md(w["justification"])))
+    return lines + [""]
 
 
 # --------------------------------------------------------------------------- files
@@ -321,18 +427,14 @@ def report_basename(report):
 
 
 def write_reports(report, report_dir, formats, catalog, basename=None):
-    """Write each format to ``report_dir`` (created 0750); files are 0640. Returns {format: path}."""
-    if not os.path.isdir(report_dir):
-        os.makedirs(report_dir, 0o750)
+    """Write each format to ``report_dir`` (created 0750, or verified: the running user's and not
+    group/world-writable); files are 0640, created exclusively without following links. Returns
+    {format: path}; raises _safefile.UnsafePath for a directory another user could tamper with."""
+    _safefile.ensure_private_dir(report_dir, 0o750)
     basename = basename or report_basename(report)
     paths = {}
     for fmt in formats:
         path = os.path.join(report_dir, basename + EXTENSIONS[fmt])
-        data = render(report, fmt, catalog)
-        tmp = path + ".tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(data)
-        os.rename(tmp, path)
+        _safefile.write_file(path, render(report, fmt, catalog), mode=0o640, create_dir=False)
         paths[fmt] = path
     return paths

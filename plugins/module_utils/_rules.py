@@ -830,6 +830,11 @@ _AUTHN_FIELDS = frozenset(("verified",))
 _NEGATE = {"=": "!=", "!=": "=", "~": "!~", "!~": "~", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _MIRROR = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _DNF_LIMIT = 256
+# PocketBase 0.23+ builds at most 200 expressions from one rule (tools/search: DefaultFilterExprLimit, used by
+# FilterData.BuildExpr for rules); a rule far beyond that cannot work on the server and is not analysed.
+PB_RULE_EXPR_LIMIT = 200
+MAX_RULE_TERMS = 10 * PB_RULE_EXPR_LIMIT
+MAX_RULE_CHARS = 8 * 1024 * 1024
 
 
 def _is_blank(o):
@@ -1021,19 +1026,16 @@ def _simplify(disjuncts):
         live.append(keep)
     if len(live) < 2:
         return live, False
-    # A || !A over single-atom disjuncts
-    singles = [c[0] for c in live if len(c) == 1 and not c[0].any_of and c[0].op in _NEGATE]
-    n = len(singles)
-    for i in range(n):
-        a = singles[i]
+    # A || !A over single-atom disjuncts: one pass with a set (a pairwise scan is quadratic on long chains)
+    seen = set()
+    for conj in live:
+        if len(conj) != 1 or conj[0].any_of or conj[0].op not in _NEGATE:
+            continue
+        a = conj[0]
         neg = _NEGATE[a.op]
-        mirror = _MIRROR.get(neg)
-        for j in range(i + 1, n):
-            b = singles[j]
-            if b.op == neg and a.left == b.left and a.right == b.right:
-                return live, True
-            if b.op == mirror and a.left == b.right and a.right == b.left:
-                return live, True
+        if (neg, a.left, a.right) in seen or (_MIRROR.get(neg), a.right, a.left) in seen:
+            return live, True
+        seen.add((a.op, a.left, a.right))
     return live, False
 
 
@@ -1194,6 +1196,14 @@ def _readability(name, coll):
     return worst if worst else (None, None)
 
 
+def _too_large(action, size):
+    return RuleFinding("parse_error", "high",
+                       "%s is too large to analyse (%s): PocketBase evaluates at most %d expressions per rule, "
+                       "so it would fail on the server; split it or use a relation/field check"
+                       % (action, size, PB_RULE_EXPR_LIMIT),
+                       {"action": action, "message": "rule too large", "position": None})
+
+
 def lint_rule(expr, action, generation="v023", collection=None, collections=None, version=None):
     """Lint one rule. Returns a list of :data:`RuleFinding` (empty = nothing to report).
 
@@ -1216,6 +1226,8 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
         return []
     if collection is not None and collection.get("type") == "view" and action not in _READ_ACTIONS:
         return []
+    if len(expr) > MAX_RULE_CHARS:
+        return [_too_large(action, "%d characters" % len(expr))]
     try:
         parser, node = _parse(expr)
     except RuleSyntaxError as exc:
@@ -1223,6 +1235,9 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
                             {"action": action, "message": exc.message, "position": exc.position})]
     if isinstance(node, Empty):
         return [RuleFinding("public", _SEV_PUBLIC[action], _public_message(action), {"action": action})]
+    terms = len(_all_atoms(node))
+    if terms > MAX_RULE_TERMS:
+        return [_too_large(action, "%d comparisons" % terms)]
     findings = _mismatches(parser.specials, generation, version) if parser.specials else []
     logic, _taut = _analyse(node, action)
     if logic:

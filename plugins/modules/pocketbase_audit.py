@@ -65,6 +65,14 @@ options:
   data_dir:
     description: PocketBase data dir (C(host) scope). Default from the unit's C(--dir), else C(/var/lib/pocketbase/pb_data).
     type: path
+  public_dir:
+    description:
+      - Directory PocketBase serves as static files (C(host) scope, PBG-FIL-004). Default from the unit's
+        C(--publicDir) (relative to its C(WorkingDirectory)), else C(pb_public) beside the binary (PocketBase's
+        default) and beside O(data_dir).
+      - Risky files found there are fetched once through O(url) to prove they are served (compared by digest,
+        never reported).
+    type: path
   binary_path:
     description: PocketBase binary (C(host) scope). Default from the unit's ExecStart, else C(/usr/local/bin/pocketbase).
     type: path
@@ -113,6 +121,11 @@ options:
     description: Maximum acceptable auth token duration in seconds.
     type: int
     default: 604800
+  max_token_durations:
+    description:
+      - Upper limits in seconds per token type for PBG-AUT-007, overriding its defaults (C(auth) 2592000,
+        C(verification) 604800, C(password_reset) 86400, C(email_change) 86400, C(file) 3600).
+    type: dict
   max_exposure:
     description: Maximum acceptable C(systemd-analyze security) exposure level.
     type: float
@@ -175,8 +188,32 @@ options:
     type: str
     choices: [critical, high, medium, low, info, never]
     default: high
+  fail_on_error:
+    description:
+      - Fail when any control ends in C(error), that is when its evidence could not be obtained (no
+        answer, a timeout, an HTTP 429 that paced retries did not outlast, an unreadable file). An
+        audit never passes what it could not see.
+      - Unset, it is V(true) unless O(fail_on=never). V(false) accepts a partial audit (the errors stay
+        in the report).
+    type: bool
+  _hooks_analysis:
+    description:
+      - Internal, set by the action plugin of the same name; do not set it. The controller's parser analysis of
+        the hook files (analyser, dir, per file its SHA-256 and findings).
+    type: dict
+  _hooks_locate:
+    description: Internal, set by the action plugin; only return the hooks dir the C(host) scope reads.
+    type: bool
+    default: false
+requirements:
+  - "Controller, optional: C(tree-sitter) and C(tree-sitter-javascript) (see C(requirements/dev.txt)). With them
+    the action plugin fetches the hook files (C(host) scope) and analyses them on the controller with a real
+    JavaScript parser and taint tracking; without them the module's standard-library lint runs on the target
+    and the evidence says so."
 notes:
   - Secrets (passwords, tokens, masked settings values, long rule literals) never appear in the report.
+  - Hook files (C(host) scope) are read by M(ansible.builtin.slurp) through the action plugin and analysed on
+    the controller in memory; only findings (code, file, line, message) are passed back, never source text.
 seealso:
   - module: pbguard.pocketbase.pocketbase_info
 """
@@ -250,6 +287,20 @@ api_calls:
   returned: always
   type: list
   elements: list
+incomplete:
+  description:
+    - True when the C(api) scope was selected but the API could not be read at all (not reachable, login
+      refused, ...). The module then fails unless O(fail_on=never), with the cause first in C(msg).
+  returned: always
+  type: bool
+causes:
+  description:
+    - Why the run is not clean, one sentence each, root causes first (also the start of C(msg)).
+    - Errored controls grouped by cause (e.g. PocketBase not reachable), then expired waivers.
+  returned: always
+  type: list
+  elements: str
+  sample: ["PocketBase is not reachable: 24 control(s) could not run (PBG-ADM-001, ...): Cannot reach ..."]
 probe_requests:
   description: Unauthenticated requests of the C(probe) scope (method, path, status), never bodies.
   returned: always
@@ -264,9 +315,10 @@ import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
@@ -290,6 +342,7 @@ def argument_spec():
         hooks_dir=dict(type="path"),
         hooks_manifest=dict(type="path", default="/etc/pocketbase/hooks.manifest.json"),
         data_dir=dict(type="path"),
+        public_dir=dict(type="path"),
         binary_path=dict(type="path"),
         env_file=dict(type="path"),
         service_name=dict(type="str", default="pocketbase"),
@@ -303,6 +356,7 @@ def argument_spec():
         pinned_version=dict(type="str"),
         min_password_length=dict(type="int", default=10, no_log=False),
         max_auth_token_duration=dict(type="int", default=604800, no_log=False),
+        max_token_durations=dict(type="dict", no_log=False),
         max_exposure=dict(type="float", default=2.0),
         browser_app=dict(type="bool", default=False),
         probe_url=dict(type="str"),
@@ -317,6 +371,9 @@ def argument_spec():
         information_uri=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
+        fail_on_error=dict(type="bool"),
+        _hooks_analysis=dict(type="dict"),
+        _hooks_locate=dict(type="bool", default=False),
     )
     return spec
 
@@ -343,6 +400,23 @@ def load_waivers(module, value):
     return value
 
 
+def prove_public_files(host, url, timeout, validate_certs):
+    """Fetch the risky files found in the public dir through the server (PBG-FIL-004 evidence)."""
+    def fetch(file_url):
+        try:
+            resp = open_url(file_url, method="GET", timeout=timeout, validate_certs=validate_certs,
+                            follow_redirects="none", http_agent="pbguard-audit")
+            return resp.getcode(), resp.read()
+        except Exception as exc:  # pylint: disable=broad-except
+            if getattr(exc, "code", None) is None:
+                raise
+            return exc.code, b""
+
+    for public in host.get("public_dirs") or []:
+        if public.get("files") and url:
+            _publicdir.probe_served(url, public["files"], fetch)
+
+
 def target_host(url):
     m = re.match(r"^[a-z]+://(\[[^\]]+\]|[^/:]+)(?::(\d+))?", url or "", re.I)
     if not m:
@@ -354,6 +428,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_together=[["email", "password"]])
     p = module.params
+    if p["_hooks_locate"]:
+        module.exit_json(changed=False, hooks_dir=_controls.locate_hooks_dir(p, module.run_command))
     scopes = p["scope"]
     waivers = load_waivers(module, p["waivers"])
     secrets = [p.get("password"), p.get("token")]
@@ -370,11 +446,12 @@ def main():
             client = PocketBaseClient(url, email=p.get("email"), password=p.get("password"),
                                       token=p.get("token"), timeout=p["timeout"],
                                       validate_certs=p["validate_certs"], ca_path=p.get("ca_path"),
-                                      generation=p.get("api_generation") or "auto")
+                                      generation=p.get("api_generation") or "auto",
+                                      max_bytes=(p.get("max_response_mb") or 64) * 1024 * 1024)
             try:
                 snapshot = client.snapshot()
             except PocketBaseError as exc:
-                snapshot_error = "%s%s" % (exc, (" (%s)" % exc.hint) if exc.hint else "")
+                snapshot_error = str(exc)  # message, then the hint once
             if snapshot is not None:
                 secrets.append(client.token)  # the session token: scrubbed from reports like the password
             api_calls.extend([list(c) for c in client.calls])
@@ -384,7 +461,8 @@ def main():
     if "probe" in scopes:
         try:
             probe = _controls.gather_probe(
-                probe_url, open_url, timeout=p["timeout"], validate_certs=p["validate_certs"], ca_path=p.get("ca_path"),
+                probe_url, _http.bounded_open_url, timeout=p["timeout"], validate_certs=p["validate_certs"],
+                ca_path=p.get("ca_path"),
                 emails=list(p.get("expected_superusers") or []) +
                 [s.get("email") for s in (snapshot or {}).get("superusers") or []],
                 probe_credentials=p["probe_credentials"], max_attempts=p["probe_max_attempts"])
@@ -399,11 +477,13 @@ def main():
                                          generation=(snapshot or {}).get("generation") or (probe or {}).get("generation"))
         except Exception as exc:  # pylint: disable=broad-except
             host_error = "%s: %s" % (exc.__class__.__name__, exc)
+        else:
+            prove_public_files(host, url, p["timeout"], p["validate_certs"])
 
     params = dict((k, p.get(k)) for k in (
         "expected_superusers", "expected_collections", "expected_auth_methods", "public_rules", "pinned_version",
-        "min_password_length", "max_auth_token_duration", "max_exposure", "browser_app", "port",
-        "cert_min_days"))
+        "min_password_length", "max_auth_token_duration", "max_token_durations", "max_exposure", "browser_app",
+        "port", "cert_min_days"))
     params["url"] = probe_url if ("probe" in scopes and p.get("probe_url")) else url
     ctx = _controls.AuditContext(params, snapshot=snapshot, snapshot_error=snapshot_error, probe=probe,
                                  probe_error=probe_error, host=host, host_error=host_error, url=params["url"])
@@ -423,7 +503,7 @@ def main():
         try:
             report_files = _reports.write_reports(report, p["report_dir"], p["report_formats"],
                                                   _controls.catalog(), p.get("report_name"))
-        except (IOError, OSError) as exc:
+        except (IOError, OSError, _safefile.UnsafePath) as exc:
             module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc), report=report)
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
@@ -433,9 +513,22 @@ def main():
     s = report["summary"]
     msg = "%d pass, %d fail, %d waived, %d error, %d not applicable" % (
         s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"])
+    why = _reports.console_causes(report)
+    result["causes"] = why
+    if why:
+        msg = "%s. %s" % (" ".join(why), msg)
+    # fail closed: an audit that could not read the API at all is not a passing audit
+    result["incomplete"] = bool(snapshot_error) and "api" in scopes
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
+    if result["incomplete"] and p["fail_on"] != "never":
+        module.fail_json(msg="Audit incomplete: %s" % msg, **result)
+    fail_on_error = p["fail_on_error"] if p["fail_on_error"] is not None else p["fail_on"] != "never"
+    if s["error"] and fail_on_error:
+        module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "
+                             "not a pass. Fix the cause named in each error, or set fail_on_error=false to "
+                             "accept a partial audit." % (s["error"], msg), **result)
     module.exit_json(msg=msg, **result)
 
 

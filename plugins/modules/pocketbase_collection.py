@@ -48,7 +48,8 @@ description:
   - Enforcement needs PocketBase 0.23 or newer; against 0.22 the module fails clearly (use
     M(pbguard.pocketbase.pocketbase_info) to read 0.22 servers).
   - Collections are not created or deleted by this module; a declared collection that does not
-    exist is an error.
+    exist is an error. A rule naming a record field or C(@request.body) key the collection does not
+    have is an error too (checked before anything is sent, also in check mode).
 extends_documentation_fragment:
   - pbguard.pocketbase.connection
 attributes:
@@ -86,17 +87,115 @@ options:
         default: []
       auth:
         description:
-          - Auth options of an auth collection. Keys C(password) (C(enabled), C(identity_fields)),
-            C(oauth2) (C(enabled), C(providers)), C(otp) (C(enabled), C(duration), C(length)), C(mfa) (C(enabled),
-            C(duration), C(rule)), C(only_verified) (bool; maintains C(verified = true) in
-            C(authRule)), C(min_password_length) (int), C(token_durations) (C(auth),
-            C(password_reset), C(verification), C(file), C(email_change), seconds).
-          - C(oauth2.providers) is the authoritative list of providers in PocketBase's keys (C(name),
-            C(clientId), C(authURL), C(tokenURL), C(userInfoURL), C(displayName), C(pkce), C(extra));
-            undeclared providers are removed. Client secrets never go here; see O(oauth2_client_secrets).
+          - Auth options of an auth collection. Every key is type-checked; an unknown key or a wrong
+            type fails the task naming its path (for example C(collections -> auth -> otp)).
         type: dict
+        suboptions:
+          password:
+            description: Password authentication.
+            type: dict
+            suboptions:
+              enabled:
+                description: Allow password logins.
+                type: bool
+              identity_fields:
+                description: Fields a password login may use as identity (for example C([email])).
+                type: list
+                elements: str
+          oauth2:
+            description: OAuth2 authentication.
+            type: dict
+            suboptions:
+              enabled:
+                description: Allow OAuth2 logins.
+                type: bool
+              providers:
+                description:
+                  - The authoritative list of providers; undeclared providers are removed.
+                  - Client secrets never go here; see O(oauth2_client_secrets).
+                type: list
+                elements: dict
+                suboptions:
+                  name:
+                    description: Provider name as PocketBase knows it (for example C(github)).
+                    type: str
+                    required: true
+                  clientId:
+                    description: OAuth2 client id.
+                    type: str
+                  authURL:
+                    description: Authorization URL (custom providers).
+                    type: str
+                  tokenURL:
+                    description: Token URL (custom providers).
+                    type: str
+                  userInfoURL:
+                    description: User info URL (custom providers).
+                    type: str
+                  displayName:
+                    description: Name shown to users.
+                    type: str
+                  pkce:
+                    description: Use PKCE.
+                    type: bool
+                  extra:
+                    description: Provider specific extra settings.
+                    type: dict
+          otp:
+            description: One-time-password login.
+            type: dict
+            suboptions:
+              enabled:
+                description: Allow OTP logins.
+                type: bool
+              duration:
+                description: OTP validity in seconds.
+                type: int
+              length:
+                description: OTP length.
+                type: int
+          mfa:
+            description: Multi-factor authentication.
+            type: dict
+            suboptions:
+              enabled:
+                description: Require a second factor.
+                type: bool
+              duration:
+                description: MFA session validity in seconds.
+                type: int
+              rule:
+                description: Rule deciding who must use MFA (empty for everyone).
+                type: str
+          only_verified:
+            description: Maintain C(verified = true) in C(authRule) (V(false) removes it again).
+            type: bool
+          min_password_length:
+            description: Minimum length of the C(password) field.
+            type: int
+          token_durations:
+            description: Token lifetimes in seconds.
+            type: dict
+            suboptions:
+              auth:
+                description: Auth token.
+                type: int
+              password_reset:
+                description: Password reset token.
+                type: int
+              verification:
+                description: Verification token.
+                type: int
+              file:
+                description: Protected file token.
+                type: int
+              email_change:
+                description: E-mail change token.
+                type: int
       files:
-        description: File field name to a dict with the key C(protected) (bool).
+        description:
+          - File field name to a dict with the key C(protected) (bool). Any other key or type fails the
+            task naming its path.
         type: dict
   allow_unsafe:
     description:
@@ -203,6 +302,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     connection_argument_spec,
 )
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _state
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._rule_fields import rule_field_errors
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -217,6 +317,48 @@ RULE_KEYS = _state.RULE_KEYS + _state.AUTH_RULE_KEYS
 LOGIC_WARN_ONLY = frozenset(("PBG-RUL-013",))
 
 
+PROVIDER_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    clientId=dict(type="str"),
+    authURL=dict(type="str"),
+    tokenURL=dict(type="str", no_log=False),
+    userInfoURL=dict(type="str"),
+    displayName=dict(type="str"),
+    pkce=dict(type="bool"),
+    extra=dict(type="dict"),
+)
+
+AUTH_OPTIONS = dict(
+    password=dict(type="dict", no_log=False, options=dict(
+        enabled=dict(type="bool"),
+        identity_fields=dict(type="list", elements="str"),
+    )),
+    oauth2=dict(type="dict", options=dict(
+        enabled=dict(type="bool"),
+        providers=dict(type="list", elements="dict", options=PROVIDER_OPTIONS),
+    )),
+    otp=dict(type="dict", options=dict(
+        enabled=dict(type="bool"),
+        duration=dict(type="int"),
+        length=dict(type="int"),
+    )),
+    mfa=dict(type="dict", options=dict(
+        enabled=dict(type="bool"),
+        duration=dict(type="int"),
+        rule=dict(type="str"),
+    )),
+    only_verified=dict(type="bool"),
+    min_password_length=dict(type="int", no_log=False),
+    token_durations=dict(type="dict", no_log=False, options=dict(
+        auth=dict(type="int"),
+        password_reset=dict(type="int", no_log=False),
+        verification=dict(type="int"),
+        file=dict(type="int"),
+        email_change=dict(type="int"),
+    )),
+)
+
+
 def argument_spec():
     spec = connection_argument_spec()
     spec.update(
@@ -224,7 +366,7 @@ def argument_spec():
             name=dict(type="str", required=True),
             rules=dict(type="dict"),
             public=dict(type="list", elements="str", default=[]),
-            auth=dict(type="dict"),
+            auth=dict(type="dict", options=AUTH_OPTIONS),
             files=dict(type="dict"),
         )),
         allow_unsafe=dict(type="bool", default=False),
@@ -310,8 +452,41 @@ def lint_logic(specs, projected, generation, allow_unsafe):
     return findings, refusals
 
 
+def shape_problems(spec):
+    """Type problems of the free-form parts (rule map, file map) of one declaration, as paths."""
+    name = spec["name"]
+    problems = []
+    for key, expr in (spec.get("rules") or {}).items():
+        if expr is not None and not isinstance(expr, str):
+            problems.append("collections[%s].rules.%s must be a string or null, not %s"
+                            % (name, key, type(expr).__name__))
+    for field, flags in (spec.get("files") or {}).items():
+        if not isinstance(flags, dict):
+            problems.append("collections[%s].files.%s must be a dict like {protected: true}, not %s"
+                            % (name, field, type(flags).__name__))
+            continue
+        for key, value in flags.items():
+            if key != "protected":
+                problems.append("collections[%s].files.%s.%s is not a known key (only protected)" % (name, field, key))
+            elif value is not None and not isinstance(value, bool):
+                problems.append("collections[%s].files.%s.protected must be a boolean, not %r" % (name, field, value))
+    return problems
+
+
+def drop_unset(spec):
+    """Suboptions fill undeclared keys with None; an OAuth2 provider must carry only declared keys."""
+    providers = ((spec.get("auth") or {}).get("oauth2") or {}).get("providers")
+    if providers is not None:
+        spec["auth"]["oauth2"]["providers"] = [dict((k, v) for k, v in p.items() if v is not None)
+                                               for p in providers]
+    return spec
+
+
 def run(module, client):
-    specs = module.params["collections"]
+    specs = [drop_unset(spec) for spec in module.params["collections"]]
+    problems = [msg for spec in specs for msg in shape_problems(spec)]
+    if problems:
+        module.fail_json(msg="invalid declaration; nothing was changed: " + " | ".join(problems))
     names = [s["name"] for s in specs]
     dupes = sorted(set(n for n in names if names.count(n) > 1))
     if dupes:
@@ -334,7 +509,9 @@ def run(module, client):
         module.fail_json(msg="oauth2_client_secrets names undeclared collections: %s" % ", ".join(unknown_secret))
     plans = [_state.collection_plan(spec, raw_by_name[spec["name"]], secrets.get(spec["name"]),
                                     module.params["update_secrets"]) for spec in specs]
-    errors = [e for p in plans for e in p["errors"]]
+    errors = [e for p in plans for e in p["errors"]] + rule_field_errors(
+        specs, dict((n, _compat.normalize_collection(raw, client.generation)) for n, raw in raw_by_name.items()),
+        RULE_KEYS)
     if errors:
         module.fail_json(msg="invalid declaration; nothing was changed: " + " | ".join(errors),
                          collections=[], requests=[])

@@ -133,6 +133,7 @@ diff:
 
 # First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
+import copy
 import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
@@ -201,7 +202,7 @@ def run(module, client):
     if client.generation == "v022":
         module.fail_json(msg="pocketbase_settings enforces PocketBase 0.23+; this server is %s (0.22 generation). "
                              "Use pbguard.pocketbase.pocketbase_info to read it." % (client.version or "0.22.x"))
-    declared = dict(desired)
+    declared = copy.deepcopy(desired)  # never write a secret into module.params (it would reach `invocation`)
     for option, path in SECRET_OPTIONS.items():
         if module.params[option] is not None:
             _state.set_path(declared, path, module.params[option])

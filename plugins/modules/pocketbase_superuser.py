@@ -40,6 +40,14 @@ description:
   - Pre-flight against lockout. With O(mfa=true) and a password connection, the module fails unless
     O(automation_token_dest) is set (or O(mfa_require_automation_path=false)). With
     O(exclusive=true) it refuses to delete the superuser it is authenticated as.
+  - B(All or nothing where possible.) Every declared password is checked against the server's own
+    C(_superusers) password policy (min/max length, pattern) and every other precondition before the
+    first write; any problem fails the run with nothing changed. If the server still rejects a create,
+    the superusers created earlier in the same run are deleted again. RV(superusers) lists only what
+    was done (or, in check mode, what would be).
+  - The automation token file is written atomically to a new file created without following links
+    (mode 0600) in a directory the module creates (0700) or verifies (owned by the running user, not
+    group/world-writable); an existing file with looser permissions is set back to 0600.
   - Enforcement needs PocketBase 0.23 or newer; against 0.22 (admins) the module fails clearly.
 extends_documentation_fragment:
   - pbguard.pocketbase.connection
@@ -100,6 +108,19 @@ options:
     description: Token lifetime in seconds.
     type: int
     default: 3600
+  previous_email:
+    description:
+      - B(Rotation.) The e-mail the connection's superuser has on the server now, when O(email) is the
+        new one. If O(email)/O(password) do not log in, the module logs in with O(previous_email) (and
+        O(previous_password), else O(password)), then changes that same superuser record to O(email)
+        and O(password) and logs in again with them. Later runs log in with the new values directly,
+        so leaving the option set is harmless.
+    type: str
+  previous_password:
+    description:
+      - B(Rotation.) The connection superuser's current password, when O(password) is the new one
+        (see O(previous_email)). Never logged and never returned.
+    type: str
 author:
   - pbguard maintainers (@pbguard)
 """
@@ -120,6 +141,13 @@ EXAMPLES = r"""
     automation_token_dest: /root/.pbguard/automation.token
     automation_token_duration: 3600
 
+- name: Rotate the connection superuser's e-mail and password in one run
+  pbguard.pocketbase.pocketbase_superuser:
+    email: ops-2027@example.com
+    password: "{{ vault_pb_new_password }}"
+    previous_email: ops@example.com
+    previous_password: "{{ vault_pb_old_password }}"
+
 - name: Later tasks use the token (password login would now need an OTP)
   pbguard.pocketbase.pocketbase_settings:
     url: http://127.0.0.1:8090
@@ -134,14 +162,16 @@ superusers:
   returned: always
   type: dict
   sample: {"created": ["alice@example.com"], "password_updated": [], "removed": ["old@example.com"],
-           "unchanged": ["automation@example.com"]}
+           "unchanged": ["automation@example.com"], "renamed": [{"from": "ops@example.com", "to": "ops2@example.com"}]}
 mfa:
   description: MFA and OTP switches of _superusers before and after.
   returned: always
   type: dict
   sample: {"before": {"mfa": false, "otp": false}, "after": {"mfa": true, "otp": true}}
 automation_token:
-  description: Where the token is and whether it was (check mode - would be) minted; never the token.
+  description:
+    - Where the token is and whether it was (check mode - would be) minted; never the token.
+    - C(mode_fixed) is true when an existing token file's permissions were set back to 0600.
   returned: when automation_token_dest is set
   type: dict
   sample: {"dest": "/root/.pbguard/automation.token", "minted": true, "email": "automation@example.com",
@@ -157,7 +187,6 @@ requests:
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
 import base64
 import json
-import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -167,8 +196,9 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseError,
     client_from_module,
     connection_argument_spec,
+    fail_module,
 )
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _state
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile, _state
 
 SU = "/api/collections/_superusers"
 
@@ -188,6 +218,8 @@ def argument_spec():
         automation_token_dest=dict(type="path", no_log=False),
         automation_token_email=dict(type="str", no_log=False),
         automation_token_duration=dict(type="int", default=3600, no_log=False),
+        previous_email=dict(type="str"),
+        previous_password=dict(type="str", no_log=True),
     )
     return spec
 
@@ -210,183 +242,276 @@ def password_logs_in(client, email, password):
     return client.try_password("_superusers", email, password, as_superuser=True) in ("ok", "mfa")
 
 
-def current_identity(module):
+def current_identity(module, login_email=None):
     if module.params.get("token"):
         return {"id": jwt_claims(module.params["token"]).get("id"), "email": None}
-    return {"id": None, "email": (module.params.get("email") or "").lower() or None}
+    return {"id": None, "email": (login_email or module.params.get("email") or "").lower() or None}
 
 
 def token_needs_mint(dest, duration):
-    if not dest or not os.path.exists(dest):
+    content = _safefile.read_file(dest) if dest else None
+    if not content:
         return True
-    try:
-        with open(dest) as fh:
-            claims = jwt_claims(fh.read().strip())
-    except (IOError, OSError):
-        return True
-    exp = claims.get("exp")
+    exp = jwt_claims(content.decode("utf-8", "replace").strip()).get("exp")
     if not isinstance(exp, (int, float)):
         return True
     return exp - time.time() < max(60, duration / 4.0)
 
 
-def write_token(dest, token):
-    directory = os.path.dirname(os.path.abspath(dest))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    tmp = dest + ".tmp%d" % os.getpid()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def declared_superusers(module):
+    declared = {}
+    for item in module.params["superusers"]:
+        email = item["email"].strip().lower()
+        if not email or "@" not in email:
+            module.fail_json(msg="superusers[].email %r is not an e-mail address" % item["email"])
+        if email in declared:
+            module.fail_json(msg="superuser %s declared more than once" % email)
+        declared[email] = item
+    return declared
+
+
+def connect(module):
+    """Client logged in with the connection credentials, or, for a rotation, with the previous ones.
+
+    Returns ``(client, rotate)``; ``rotate`` is ``(previous_email, new_email, new_password)`` when the
+    previous credentials were needed, else None.
+    """
+    p = module.params
+    client = client_from_module(module, connect=False)
     try:
-        os.write(fd, token.encode("utf-8"))
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, dest)
+        client.connect()
+        return client, None
+    except PocketBaseError as err:
+        rotating = bool(p.get("previous_email") or p.get("previous_password"))
+        if err.kind == "auth_failed" and not p.get("token") and not rotating:
+            module.fail_json(msg=str(err) + " To rotate this superuser's e-mail or password in one run, keep the "
+                             "new values in email/password (role: pocketbase_superuser_email/"
+                             "pocketbase_superuser_password) and set previous_email and/or previous_password "
+                             "(role: pocketbase_policy_previous_email/pocketbase_policy_previous_password).",
+                             error_kind=err.kind, error_status=err.status)
+        if err.kind != "auth_failed" or p.get("token"):
+            fail_module(module, err)
+    old_email = (p.get("previous_email") or p["email"]).strip().lower()
+    old_client = client_from_module(module, connect=False, email=old_email,
+                                    password=p.get("previous_password") or p["password"])
+    try:
+        old_client.connect()
+    except PocketBaseError as err:
+        fail_module(module, err)
+    return old_client, (old_email, p["email"].strip().lower(), p["password"])
 
 
-def run(module, client):
+def plan_superusers(module, client, rotate):
     p = module.params
     if client.generation == "v022":
         module.fail_json(msg="pocketbase_superuser enforces PocketBase 0.23+ (_superusers); this server is %s "
                              "(0.22 admins). Use pbguard.pocketbase.pocketbase_info to read it."
                              % (client.version or "0.22.x"))
-    declared = {}
-    for item in p["superusers"]:
-        email = item["email"].strip().lower()
-        if email in declared:
-            module.fail_json(msg="superuser %s declared more than once" % email)
-        declared[email] = item
-    using_password = not p.get("token")
-    if p["mfa"] and using_password and not p["automation_token_dest"] and p["mfa_require_automation_path"]:
+    declared = declared_superusers(module)
+    if p["mfa"] and not p.get("token") and not p["automation_token_dest"] and p["mfa_require_automation_path"]:
         module.fail_json(msg="mfa=true over a password connection would leave no non-interactive way in (password "
                              "logins then need an OTP): set automation_token_dest, connect with a token, or set "
                              "mfa_require_automation_path=false")
+    existing = {}
+    for record in client.list_superusers():
+        if not isinstance(record.get("email"), str) or not isinstance(record.get("id"), str):
+            raise PocketBaseError("protocol", "%s listed a superuser record without a string email and id."
+                                  % client.url, hint="Point `url` at the PocketBase server itself.")
+        existing[record["email"].lower()] = record
+    su_coll = client.request("GET", SU, expect=dict)
+    me = current_identity(module, rotate[0] if rotate else None)
+    plan = _state.superuser_plan(
+        existing, declared, me, _state.superuser_password_policy(su_coll), exclusive=p["exclusive"],
+        update_password=p["update_password"], rotate=rotate,
+        logs_in=lambda email, password: password_logs_in(client, email, password))
+    if plan["errors"]:
+        module.fail_json(msg="pocketbase_superuser: nothing changed: " + "; ".join(plan["errors"]))
+    return existing, su_coll, me, plan
 
-    existing = dict(((r.get("email") or "").lower(), r) for r in client.list_superusers())
-    me = current_identity(module)
-    actions = {"created": [], "password_updated": [], "removed": [], "unchanged": []}
-    to_create, to_update, to_delete = [], [], []
-    for email, item in declared.items():
-        record = existing.get(email)
-        if item["state"] == "absent":
-            if record:
-                to_delete.append((email, record))
-            continue
-        if record is None:
-            if not item.get("password"):
-                module.fail_json(msg="superuser %s does not exist and has no password to create it with" % email)
-            to_create.append((email, item["password"]))
-        elif p["update_password"] == "always" and item.get("password") and \
-                not password_logs_in(client, email, item["password"]):
-            to_update.append((email, record, item["password"]))
-        else:
-            actions["unchanged"].append(email)
-    if p["exclusive"]:
-        for email, record in existing.items():
-            if email not in declared and email != "__pbinstaller@example.com":
-                to_delete.append((email, record))
-    for email, record in to_delete:
-        if email == me["email"] or (me["id"] and record.get("id") == me["id"]):
-            module.fail_json(msg="refusing to delete %s: it is the superuser this module is authenticated as" % email)
-    actions["created"] = [e for e, _pw in to_create]
-    actions["password_updated"] = [e for e, _r, _pw in to_update]
-    actions["removed"] = sorted(e for e, _r in to_delete)
 
-    su_coll = client.request("GET", SU) or {}
-    mfa_before = {"mfa": bool((su_coll.get("mfa") or {}).get("enabled")),
-                  "otp": bool((su_coll.get("otp") or {}).get("enabled"))}
-    mfa_after = dict(mfa_before)
-    if p["mfa"] is not None:
-        mfa_after = {"mfa": p["mfa"], "otp": p["mfa"]}
+def token_plan(module, existing, plan, me):
+    p = module.params
+    if not p["automation_token_dest"]:
+        return None
+    renamed = {plan["rotate"][0]: plan["rotate"][2]} if plan["rotate"] else {}
+    mint_email = (p["automation_token_email"] or p.get("email") or "").lower()
+    if not mint_email and me["id"]:
+        mint_email = next((e for e, r in existing.items() if r.get("id") == me["id"]), "")
+    if not mint_email:
+        module.fail_json(msg="automation_token_email is required when the connection token names no superuser")
+    mint_email = renamed.get(mint_email, mint_email)
+    known = set(existing) | set(e for e, _pw in plan["create"]) | set(renamed.values())
+    if mint_email not in known:
+        module.fail_json(msg="automation_token_email %s is not a superuser" % mint_email)
+    if mint_email in [e for e, _r in plan["delete"]]:
+        module.fail_json(msg="automation_token_email %s would be removed" % mint_email)
+    return {"dest": p["automation_token_dest"], "email": mint_email,
+            "minted": token_needs_mint(p["automation_token_dest"], p["automation_token_duration"])}
 
-    token_info = None
-    mint_email = None
-    if p["automation_token_dest"]:
-        mint_email = (p["automation_token_email"] or p.get("email") or "").lower()
-        if not mint_email and me["id"]:
-            mint_email = next((e for e, r in existing.items() if r.get("id") == me["id"]), "")
-        if not mint_email:
-            module.fail_json(msg="automation_token_email is required when the connection token names no superuser")
-        token_info = {"dest": p["automation_token_dest"], "email": mint_email,
-                      "minted": token_needs_mint(p["automation_token_dest"], p["automation_token_duration"])}
-        if mint_email not in existing and mint_email not in actions["created"]:
-            module.fail_json(msg="automation_token_email %s is not a superuser" % mint_email)
-        if mint_email in actions["removed"]:
-            module.fail_json(msg="automation_token_email %s would be removed" % mint_email)
 
-    changed = bool(to_create or to_update or to_delete or mfa_after != mfa_before or
-                   (token_info and token_info["minted"]))
-    before_emails = sorted(existing)
-    after_emails = sorted((set(existing) | set(actions["created"])) - set(actions["removed"]))
-    result = dict(changed=changed, superusers=actions, mfa={"before": mfa_before, "after": mfa_after}, requests=[])
+def mfa_switches(module, su_coll):
+    before = {"mfa": bool((su_coll.get("mfa") or {}).get("enabled")),
+              "otp": bool((su_coll.get("otp") or {}).get("enabled"))}
+    after = dict(before)
+    if module.params["mfa"] is not None:
+        after = {"mfa": module.params["mfa"], "otp": module.params["mfa"]}
+    return before, after
+
+
+def planned_diff(existing, plan, mfa_before, mfa_after):
+    before = sorted(existing)
+    renamed = {plan["rotate"][0]: plan["rotate"][2]} if plan["rotate"] else {}
+    after = sorted((set(renamed.get(e, e) for e in existing) | set(e for e, _pw in plan["create"]))
+                   - set(e for e, _r in plan["delete"]))
+    reset = [e for e, _r, _pw in plan["update"]] + ([plan["rotate"][2]] if plan["rotate"] else [])
+    if before == after and mfa_before == mfa_after and not reset:
+        return None
+    diff = {"before": {"superusers": before, "mfa": mfa_before}, "after": {"superusers": after, "mfa": mfa_after}}
+    if reset:
+        diff["before"]["passwords_reset"] = []
+        diff["after"]["passwords_reset"] = reset
+    return diff
+
+
+def run(module, client, rotate=None):
+    p = module.params
+    existing, su_coll, me, plan = plan_superusers(module, client, rotate)
+    mfa_before, mfa_after = mfa_switches(module, su_coll)
+    token_info = token_plan(module, existing, plan, me)
+    mode_fix = bool(token_info and not token_info["minted"] and not module.check_mode and
+                    _safefile.ensure_mode(p["automation_token_dest"], 0o600))
+    if token_info and token_info["minted"] is False and mode_fix:
+        token_info["mode_fixed"] = True
+    planned = {"created": [e for e, _pw in plan["create"]], "password_updated": [e for e, _r, _pw in plan["update"]],
+               "removed": [e for e, _r in plan["delete"]], "unchanged": plan["unchanged"],
+               "renamed": ([{"from": plan["rotate"][0], "to": plan["rotate"][2]}] if plan["rotate"] else [])}
+    changed = bool(plan["create"] or plan["update"] or plan["delete"] or plan["rotate"] or
+                   mfa_after != mfa_before or (token_info and token_info["minted"]) or mode_fix)
+    result = dict(changed=changed, superusers=planned, mfa={"before": mfa_before, "after": mfa_after}, requests=[])
     if token_info:
         result["automation_token"] = token_info
-    if before_emails != after_emails or mfa_before != mfa_after or actions["password_updated"]:
-        result["diff"] = {
-            "before": {"superusers": before_emails, "mfa": mfa_before},
-            "after": {"superusers": after_emails, "mfa": mfa_after},
-        }
-        if actions["password_updated"]:
-            result["diff"]["before"]["passwords_reset"] = []
-            result["diff"]["after"]["passwords_reset"] = actions["password_updated"]
+    diff = planned_diff(existing, plan, mfa_before, mfa_after)
+    if diff:
+        result["diff"] = diff
     if not changed or module.check_mode:
         return result
+    done = {"created": [], "password_updated": [], "removed": [], "unchanged": plan["unchanged"], "renamed": []}
+    result["superusers"] = done
+    apply_plan(module, client, plan, existing, me, token_info, (mfa_before, mfa_after), result)
+    return result
 
-    reqs = result["requests"]
+
+def _patch(client, reqs, record, body):
+    path = "%s/records/%s" % (SU, record["id"])
+    updated = client.request("PATCH", path, body=body)
+    reqs.append({"method": "PATCH", "path": path})
+    return updated
+
+
+def _compensate(client, reqs, created, done):
+    """Delete the superusers this run created; returns what could not be undone."""
+    left = []
+    for email, record in reversed(created):
+        path = "%s/records/%s" % (SU, record.get("id"))
+        try:
+            client.request("DELETE", path)
+            reqs.append({"method": "DELETE", "path": path})
+            done["created"].remove(email)
+        except PocketBaseError:
+            left.append(email)
+    return left
+
+
+def apply_plan(module, client, plan, existing, me, token_info, mfa, result):
+    """Writes in a safe order; on failure, superusers created in this run are deleted again and the
+    result reports only what happened."""
+    p = module.params
+    reqs, done = result["requests"], result["superusers"]
+    created = []
     try:
-        for email, password in to_create:
-            created = client.request("POST", SU + "/records",
-                                     body={"email": email, "password": password, "passwordConfirm": password,
-                                           "verified": True})
-            existing[email] = created or {}
+        for email, password in plan["create"]:
+            record = client.request("POST", SU + "/records", expect=dict,
+                                    body={"email": email, "password": password, "passwordConfirm": password,
+                                          "verified": True})
             reqs.append({"method": "POST", "path": SU + "/records"})
-        for email, record in to_delete:
+            created.append((email, record))
+            existing[email] = record
+            done["created"].append(email)
+        created = []  # every create succeeded: later failures keep them (they were declared)
+        # passwords before minting: a password reset rotates the record's tokenKey, which would
+        # invalidate a token minted earlier. The connection identity goes last (its session ends).
+        mine = [u for u in plan["update"] if _state.is_connection_superuser(u[0], u[1], me)]
+        for email, record, password in [u for u in plan["update"] if u not in mine]:
+            _patch(client, reqs, record, {"password": password, "passwordConfirm": password})
+            done["password_updated"].append(email)
+        for email, record in plan["delete"]:
             path = "%s/records/%s" % (SU, record["id"])
             client.request("DELETE", path)
             reqs.append({"method": "DELETE", "path": path})
-        # passwords before minting: a password reset rotates the record's tokenKey, which would
-        # invalidate a token minted earlier. The connection identity goes last (its session ends).
-        mine = [u for u in to_update if u[0] == me["email"] or (me["id"] and u[1].get("id") == me["id"])]
-        for email, record, password in [u for u in to_update if u not in mine]:
-            path = "%s/records/%s" % (SU, record["id"])
-            client.request("PATCH", path, body={"password": password, "passwordConfirm": password})
-            reqs.append({"method": "PATCH", "path": path})
+            done["removed"].append(email)
         deferred = []
+        if plan["rotate"]:
+            old, record, new, password = plan["rotate"]
+            _patch(client, reqs, record, {"email": new, "password": password, "passwordConfirm": password})
+            done["renamed"].append({"from": old, "to": new})
+            existing[new] = existing.pop(old)
+            client = relogin(module, client, new, password)
         for email, record, password in mine:
-            path = "%s/records/%s" % (SU, record["id"])
-            if using_password:
-                client.request("PATCH", path, body={"password": password, "passwordConfirm": password})
-                reqs.append({"method": "PATCH", "path": path})
-                client = PocketBaseClient(p["url"], email=p["email"], password=password, timeout=p["timeout"],
-                                          validate_certs=p["validate_certs"], generation=client.generation)
-            else:
-                deferred.append((path, password))
+            if p.get("token"):
+                deferred.append((email, record, password))
+                continue
+            _patch(client, reqs, record, {"password": password, "passwordConfirm": password})
+            done["password_updated"].append(email)
+            client = relogin(module, client, email, password)
         if token_info and token_info["minted"]:
-            path = "%s/impersonate/%s" % (SU, existing[mint_email]["id"])
-            resp = client.request("POST", path, body={"duration": p["automation_token_duration"]}) or {}
-            token = resp.get("token")
-            if not token:
-                module.fail_json(msg="impersonation returned no token", **result)
-            write_token(p["automation_token_dest"], token)
-            token_info["expires"] = jwt_claims(token).get("exp")
-            reqs.append({"method": "POST", "path": path})
-        if mfa_after != mfa_before:
-            body = {"mfa": {"enabled": mfa_after["mfa"]}, "otp": {"enabled": mfa_after["otp"]}}
-            client.request("PATCH", SU, body=body)
+            mint_token(module, client, existing[token_info["email"]], token_info, reqs)
+        if mfa[1] != mfa[0]:
+            client.request("PATCH", SU, body={"mfa": {"enabled": mfa[1]["mfa"]}, "otp": {"enabled": mfa[1]["otp"]}})
             reqs.append({"method": "PATCH", "path": SU})
-        for path, password in deferred:
-            client.request("PATCH", path, body={"password": password, "passwordConfirm": password})
-            reqs.append({"method": "PATCH", "path": path})
-    except PocketBaseError as err:
+        for email, record, password in deferred:
+            _patch(client, reqs, record, {"password": password, "passwordConfirm": password})
+            done["password_updated"].append(email)
+    except (PocketBaseError, _safefile.UnsafePath, OSError) as err:
+        left = _compensate(client, reqs, created, done) if created else []
         result["failed_after"] = list(reqs)
-        module.fail_json(msg=_state.error_message(err, "pocketbase_superuser"), error=_state.error_details(err),
-                         **result)
-    return result
+        result["changed"] = bool(reqs)
+        msg = _state.error_message(err, "pocketbase_superuser") if isinstance(err, PocketBaseError) else \
+            "pocketbase_superuser failed: %s" % err
+        if created:
+            msg += " Superusers created earlier in this run were deleted again%s." % (
+                "" if not left else " except %s" % ", ".join(left))
+        extra = {"error": _state.error_details(err)} if isinstance(err, PocketBaseError) else {}
+        module.fail_json(msg=msg, **dict(result, **extra))
+
+
+def relogin(module, client, email, password):
+    p = module.params
+    new = PocketBaseClient(p["url"], email=email, password=password, timeout=p["timeout"],
+                           validate_certs=p["validate_certs"], generation=client.generation,
+                           max_bytes=client.max_bytes)
+    new.connect()
+    return new
+
+
+def mint_token(module, client, record, token_info, reqs):
+    path = "%s/impersonate/%s" % (SU, record["id"])
+    resp = client.request("POST", path, body={"duration": module.params["automation_token_duration"]}, expect=dict)
+    reqs.append({"method": "POST", "path": path})
+    token = resp.get("token")
+    if not isinstance(token, str) or not token:
+        raise PocketBaseError("protocol", "impersonation returned no token")
+    _safefile.write_file(module.params["automation_token_dest"], token, mode=0o600)
+    token_info["expires"] = jwt_claims(token).get("exp")
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    module.exit_json(**_state.execute(module, client_from_module(module), run, "pocketbase_superuser"))
+    client, rotate = connect(module)
+    try:
+        result = run(module, client, rotate)
+    except PocketBaseError as err:
+        module.fail_json(msg=_state.error_message(err, "pocketbase_superuser"), error=_state.error_details(err))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -227,14 +227,17 @@ def test_host_scope_hardened_then_planted(host, tmp_path):
     assert not bad, [(f["control"], f["target"], f["evidence"]) for f in res["report"]["findings"]
                      if f["scope"] == "host" and f["status"] in ("fail", "error")]
     for control in ("PBG-NET-001", "PBG-NET-002", "PBG-NET-004", "PBG-NET-005", "PBG-SYS-001", "PBG-SYS-002",
-                    "PBG-SYS-003", "PBG-SYS-004", "PBG-IOC-003", "PBG-IOC-004", "PBG-HOK-005", "PBG-FIL-003"):
+                    "PBG-SYS-003", "PBG-SYS-004", "PBG-IOC-003", "PBG-IOC-004", "PBG-HOK-005", "PBG-FIL-003",
+                    "PBG-FIL-004"):
         assert st[control] == {"pass"}, (control, st.get(control))
     assert res["report"]["target"]["pocketbase_version"] == "0.40.6"
 
     # plant: 0.0.0.0 bind as root, weak sandbox, writable hooks dir, rogue and changed hooks, wide modes,
-    # directory listing at the proxy
+    # directory listing at the proxy, a .env in the default public dir (pb_public beside the binary)
     sh(host, textwrap.dedent("""\
         set -e
+        mkdir -p /opt/pocketbase/current/pb_public
+        echo 'SMTP_PASSWORD=pbg-planted-public-env' > /opt/pocketbase/current/pb_public/.env
         cat > /etc/systemd/system/pocketbase.service <<'PBG_EOF'
         [Service]
         ExecStart=/opt/pocketbase/current/pocketbase serve --http=0.0.0.0:8090 --dir=/var/lib/pocketbase/pb_data --hooksDir=/opt/pocketbase/pb_hooks
@@ -249,10 +252,15 @@ def test_host_scope_hardened_then_planted(host, tmp_path):
         systemctl restart pocketbase
         for i in $(seq 50); do curl -fsS http://127.0.0.1:8090/api/health >/dev/null && break; sleep 0.2; done
         """))
-    planted = host_status(run_audit(tmp_path, host))
+    planted_result = run_audit(tmp_path, host)
+    planted = host_status(planted_result)
     for control in ("PBG-NET-001", "PBG-SYS-001", "PBG-SYS-002", "PBG-SYS-003", "PBG-SYS-004", "PBG-IOC-003",
-                    "PBG-IOC-004", "PBG-HOK-004", "PBG-HOK-005", "PBG-FIL-003"):
+                    "PBG-IOC-004", "PBG-HOK-004", "PBG-HOK-005", "PBG-FIL-003", "PBG-FIL-004"):
         assert "fail" in planted[control], (control, planted.get(control))
+    public_env = [f for f in planted_result["report"]["findings"] if f["control"] == "PBG-FIL-004"
+                  and f["target"] == "file:/opt/pocketbase/current/pb_public/.env"][0]
+    assert "served by PocketBase at /.env" in public_env["evidence"], public_env
+    assert "pbg-planted-public-env" not in json.dumps(planted_result)
 
 
 def test_audit_playbook_against_container(host, tmp_path):

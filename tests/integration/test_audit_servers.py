@@ -401,7 +401,7 @@ HARDENED_V040_PASS = {
     "PBG-RUL-001", "PBG-RUL-002", "PBG-RUL-003", "PBG-RUL-004", "PBG-RUL-005", "PBG-RUL-006", "PBG-RUL-007",
     "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010", "PBG-RUL-011", "PBG-RUL-012", "PBG-RUL-013", "PBG-RUL-014",
     "PBG-RUL-015", "PBG-RUL-016", "PBG-RUL-017",
-    "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006",
+    "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006", "PBG-AUT-007",
     "PBG-FIL-001", "PBG-FIL-002",
     "PBG-MON-001", "PBG-MON-002", "PBG-MON-003", "PBG-MON-004", "PBG-MON-005", "PBG-MON-006",
     "PBG-VER-001", "PBG-VER-002", "PBG-IOC-001", "PBG-IOC-002",
@@ -484,7 +484,7 @@ def plant_v022(srv, tmp_path):
                  "password": SECRETS["smtp"]},
         "githubAuth": {"enabled": True, "clientId": "pbg-client-id", "clientSecret": SECRETS["oauth"]},
     })
-    for email in (INTRUDER, "admin@example.com", "ops@corp.test"):  # unexpected, default-looking, shared
+    for email in (INTRUDER, "admin@example.com", "team@corp.test"):  # unexpected, default-looking, shared
         ok(srv.api("POST", "/api/admins", {"email": email, "password": "pbg-" + SECRETS["weak_user"],
                                            "passwordConfirm": "pbg-" + SECRETS["weak_user"]}), "admin " + email)
     return write_hooks(tmp_path, {"webhooks.pb.js": BAD_HOOK_V022, "rogue.pb.js": GOOD_HOOK_V022},
@@ -600,8 +600,10 @@ def test_v030_advisories_and_version_gaps(pb_server_factory):
 # Which control ids the real-server tests above assert, by the status they demonstrate (read by
 # tests/unit/test_control_cases.py: every api-scope control must appear here). PBG-RUL-011..017 are
 # also exploited, failed and fixed one by one in tests/integration/test_rule_logic_exploits.py.
+# test_depthcoll.py exploits each of these over HTTP, asserts the control fails, fixes, asserts it passes.
+DEPTHCOLL_ASSERTS = {"PBG-RUL-020", "PBG-AUT-007", "PBG-MON-006"}
 REAL_SERVER_ASSERTS = {
     "fail": sorted(set(c for c, _t in EXPECTED_V040 | EXPECTED_V022) | EXPECTED_V040_CONTROLS |
-                   EXPECTED_V022_CONTROLS),
-    "pass": sorted(HARDENED_V040_PASS),
+                   EXPECTED_V022_CONTROLS | DEPTHCOLL_ASSERTS),
+    "pass": sorted(HARDENED_V040_PASS | DEPTHCOLL_ASSERTS),
 }

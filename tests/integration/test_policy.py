@@ -174,3 +174,34 @@ def test_policy_refuses_public_rule_without_intent(srvs):
         assert stats[name]["failures"] == 1
         assert srv.api("GET", "/api/collections/profiles").json["updateRule"] == ""
         assert srv.password not in out
+
+
+def test_policy_role_rotates_the_superuser_email_and_password_in_one_run(pb_server_factory):
+    """Issue 16 item 4 through the role: the vault now holds the new e-mail and password, the previous
+    ones are given once; one run renames the superuser, the next changes nothing."""
+    srv = pb_server_factory(ENFORCE_VERSIONS[-1])
+    new_email, new_pw = "ops-rotated@example.com", "ops-Rotated-password-1"
+    role_vars = {
+        "pocketbase_policy_url": srv.url,
+        "pocketbase_superuser_email": new_email,
+        "pocketbase_superuser_password": new_pw,
+        "pocketbase_policy_previous_email": srv.email,
+        "pocketbase_policy_previous_password": srv.password,
+        "pocketbase_policy_superusers": [{"email": new_email, "password": new_pw}],
+        "pocketbase_policy_superusers_exclusive": True,
+        "pocketbase_policy_settings_enabled": False,
+        "pocketbase_policy_rules_enabled": False,
+        "pocketbase_policy_auth_enabled": False,
+        "pocketbase_policy_files_enabled": False,
+    }
+    first, out = run_role({"pb": role_vars})
+    assert first["pb"]["failures"] == 0 and first["pb"]["changed"] >= 1, out[-4000:]
+    assert new_pw not in out and srv.password not in out
+    again, out = run_role({"pb": role_vars})
+    assert again["pb"]["failures"] == 0 and again["pb"]["changed"] == 0, out[-4000:]
+    login = http("POST", srv.url + "/api/collections/_superusers/auth-with-password",
+                 {"identity": new_email, "password": new_pw})
+    assert login.status == 200, login
+    old = http("POST", srv.url + "/api/collections/_superusers/auth-with-password",
+               {"identity": srv.email, "password": srv.password})
+    assert old.status == 400, old

@@ -153,3 +153,28 @@ def test_validation_error_and_superuser_ips(srvs):
 
 
 # 0.22 refusal: tests/integration/test_collection.py::test_v022_fails_clearly (all enforcing modules, one run)
+
+
+def test_secret_options_are_not_copied_into_the_invocation(pb_server_factory, tmp_path):
+    """Issue 17 item 10: the SMTP password joined the declared settings by mutating module params, so
+    `invocation.module_args.settings.smtp.password` carried it (hidden only by value masking). The module
+    runs directly (its own JSON output holds `invocation`, which ansible-playbook drops below -vvv)."""
+    import json  # pylint: disable=import-outside-toplevel
+    import subprocess  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+    from conftest import ansible_env  # pylint: disable=import-error,import-outside-toplevel
+
+    srv = pb_server_factory("0.40.6")
+    secret = "pbg-smtp-Invocation-Secret-3"
+    args = dict(srv.connection_args(), settings={"smtp": {"enabled": False, "host": "smtp.example.com"}},
+                smtp_password=secret)
+    path = tmp_path / "args.json"
+    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = ansible_env({"PYTHONPATH": ansible_env()["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep)[0]})
+    proc = subprocess.run([sys.executable, "-m", "ansible_collections.pbguard.pocketbase.plugins.modules."
+                           "pocketbase_settings", str(path)], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    res = json.loads(proc.stdout)
+    assert not res.get("failed"), res
+    smtp = res["invocation"]["module_args"]["settings"]["smtp"]
+    assert "password" not in smtp, smtp

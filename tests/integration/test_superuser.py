@@ -176,3 +176,90 @@ def test_mfa_with_automation_token(srvs, tmp_path):
 
 
 # 0.22 refusal: tests/integration/test_collection.py::test_v022_fails_clearly (all enforcing modules, one run)
+
+
+# ----------------------------------------------------------------------------- issue 17 / issue 16
+
+@pytest.fixture
+def srv(pb_server_factory):
+    return pb_server_factory(ENFORCE_VERSIONS[-1])
+
+
+def test_a_password_the_server_would_reject_changes_nothing(srv):
+    """Issue 17 item 7: the second password is below the server's own minimum; nothing is created."""
+    declared = [{"email": srv.email, "password": srv.password},
+                {"email": "first@example.com", "password": "first-Valid-pw-1"},
+                {"email": "second@example.com", "password": "short"}]
+    res = srv.run_module("pocketbase_superuser", superusers=declared, exclusive=True)
+    assert res.failed and "nothing changed" in res.msg, res
+    assert "superusers[second@example.com].password" in res.msg and "minimum of 8" in res.msg
+    assert "short" not in res.msg.replace("shorter", "")
+    assert emails(srv) == [srv.email]
+
+
+def test_a_create_the_server_rejects_is_undone_and_not_reported(srv):
+    """Issue 17 item 7: the server refuses the second create (bad e-mail syntax): the first is deleted
+    again and the result lists nothing as created."""
+    declared = [{"email": "first@example.com", "password": "first-Valid-pw-1"},
+                {"email": "second@@example.com", "password": "second-Valid-pw-2"}]
+    res = srv.run_module("pocketbase_superuser", superusers=declared)
+    assert res.failed, res
+    assert "deleted again" in res.msg, res.msg
+    assert res["superusers"]["created"] == [], res["superusers"]
+    assert emails(srv) == [srv.email]
+    assert "first-Valid-pw-1" not in res.raw and "second-Valid-pw-2" not in res.raw
+
+
+def test_token_file_mode_is_repaired_and_links_are_not_followed(srv, tmp_path):
+    """Issue 17 items 4 and 8: a 0644 token file is set back to 0600; a token directory another user
+    could write to is refused; a symlink planted at the destination is replaced, never written through."""
+    token_dir = tmp_path / "tokens"
+    token_dir.mkdir(mode=0o700)
+    dest = token_dir / "automation.token"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched\n")
+    os.symlink(str(victim), str(dest))
+    open_dir = tmp_path / "shared"
+    open_dir.mkdir()
+    os.chmod(str(open_dir), 0o777)
+    args = dict(automation_token_dest=str(dest), automation_token_duration=900)
+    minted, again, refused = run_tasks([
+        srv.task("pocketbase_superuser", **args),
+        srv.task("pocketbase_superuser", **args),
+        srv.task("pocketbase_superuser", automation_token_dest=str(open_dir / "t"), automation_token_duration=900),
+    ])
+    assert minted.changed and not minted.failed, minted
+    assert victim.read_text() == "untouched\n"
+    assert not os.path.islink(str(dest)) and stat.S_IMODE(os.lstat(str(dest)).st_mode) == 0o600
+    assert not again.changed, again
+    assert refused.failed and "writable by group or others" in refused.msg, refused
+    assert os.listdir(str(open_dir)) == []
+
+    os.chmod(str(dest), 0o644)
+    fixed, settled = run_tasks([srv.task("pocketbase_superuser", **args), srv.task("pocketbase_superuser", **args)])
+    assert fixed.changed and fixed["automation_token"].get("mode_fixed"), fixed
+    assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o600
+    assert not settled.changed, settled
+
+
+def test_rotating_the_connection_superuser_email_and_password_in_one_run(srv):
+    """Issue 16 item 4: new e-mail and password in email/password, the old ones in previous_*:
+    one run renames the same record; the next run logs in with the new values and changes nothing."""
+    new_email, new_pw = "ops-2027@example.com", "ops-New-password-27"
+    before_id = srv.api("GET", "/api/collections/_superusers/records").json["items"][0]["id"]
+    plain = srv.task("pocketbase_superuser", connection=False, url=srv.url, email=new_email, password=new_pw)
+    rotate = srv.task("pocketbase_superuser", connection=False, url=srv.url, email=new_email, password=new_pw,
+                      previous_email=srv.email, previous_password=srv.password,
+                      superusers=[{"email": new_email, "password": new_pw}], exclusive=True)
+    without, rotated, again = run_tasks([plain, rotate, rotate])
+    assert without.failed and "previous_email" in without.msg and "pocketbase_policy_previous_email" in without.msg
+    assert not rotated.failed and rotated.changed, rotated
+    assert rotated["superusers"]["renamed"] == [{"from": srv.email, "to": new_email}]
+    assert rotated["superusers"]["removed"] == []
+    assert not again.failed and not again.changed, again
+    assert new_pw not in rotated.raw and srv.password not in rotated.raw
+    assert login(srv, new_email, new_pw).status == 200
+    assert login(srv, srv.email, srv.password).status == 400
+    items = http("GET", srv.url + "/api/collections/_superusers/records",
+                 headers={"Authorization": login(srv, new_email, new_pw).json["token"]}).json["items"]
+    assert [(i["id"], i["email"]) for i in items] == [(before_id, new_email)]

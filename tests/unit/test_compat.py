@@ -81,7 +81,7 @@ def test_v022_users_auth_options():
     assert col["auth"]["min_password_length"] == 8
     assert col["auth"]["only_verified"] is False
     assert col["auth"]["token_durations"] == {"auth": 1209600, "password_reset": 1800,
-                                              "verification": 604800, "file": 120}
+                                              "verification": 604800, "file": 120, "email_change": 1800}
     avatar = [f for f in col["fields"] if f["name"] == "avatar"][0]
     assert avatar["type"] == "file" and avatar["protected"] is False and avatar["max_select"] == 1
 
@@ -106,7 +106,8 @@ def test_v040_users_auth_options():
     assert auth["mfa"] == {"enabled": False, "duration": 600, "rule": ""}
     assert auth["otp"] == {"enabled": False, "duration": 180, "length": 8}
     assert auth["min_password_length"] == 8
-    assert auth["token_durations"] == {"auth": 432000, "password_reset": 1800, "verification": 86400, "file": 180}
+    assert auth["token_durations"] == {"auth": 432000, "password_reset": 1800, "verification": 86400, "file": 180,
+                                       "email_change": 1800}
     password = [f for f in col["fields"] if f["name"] == "password"][0]
     assert password["hidden"] is True and password["system"] is True
 

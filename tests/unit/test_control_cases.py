@@ -106,9 +106,10 @@ GOOD_CONTEXT_PASSES = (
     "PBG-RUL-001", "PBG-RUL-002", "PBG-RUL-003", "PBG-RUL-004", "PBG-RUL-005", "PBG-RUL-006", "PBG-RUL-007",
     "PBG-RUL-008", "PBG-RUL-009", "PBG-RUL-010", "PBG-RUL-011", "PBG-RUL-012", "PBG-RUL-013", "PBG-RUL-014",
     "PBG-RUL-015", "PBG-RUL-016", "PBG-RUL-017",
-    "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006",
-    "PBG-FIL-001", "PBG-FIL-003",
-    "PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-004", "PBG-HOK-005", "PBG-HOK-006",
+    "PBG-AUT-001", "PBG-AUT-002", "PBG-AUT-003", "PBG-AUT-004", "PBG-AUT-005", "PBG-AUT-006", "PBG-AUT-007",
+    "PBG-FIL-001", "PBG-FIL-003", "PBG-FIL-004",
+    "PBG-HOK-001", "PBG-HOK-002", "PBG-HOK-003", "PBG-HOK-004", "PBG-HOK-005", "PBG-HOK-006", "PBG-HOK-007",
+    "PBG-HOK-008", "PBG-HOK-009", "PBG-HOK-010",
     "PBG-MON-001", "PBG-MON-002", "PBG-MON-003", "PBG-MON-004", "PBG-MON-005", "PBG-MON-006", "PBG-MON-007",
     "PBG-VER-001", "PBG-VER-002", "PBG-VER-003",
     "PBG-IOC-001", "PBG-IOC-002", "PBG-IOC-003", "PBG-IOC-004",
@@ -129,6 +130,15 @@ PASS_CASES = [Case(cid, "pass", note="good-context") for cid in GOOD_CONTEXT_PAS
                                          "emails": ["a@corp.test"]})),
     Case("PBG-HOK-006", "pass", hooks=("onRecordCreateRequest((e) => { e.next() }, 'posts')\n", "v023"),
          note="linted-v023"),
+    # precision twins (issue 15): correct configurations that used to be flagged
+    Case("PBG-ADM-002", "pass", snap=lambda s: s["superusers"].append({"id": "b", "email": "ops@corp.test"}),
+         note="role-address"),
+    Case("PBG-AUT-004", "pass", note="8-with-mfa",
+         snap=lambda s: s["collections"][1]["auth"].update(min_password_length=8,
+                                                           mfa={"enabled": True, "duration": 600, "rule": ""})),
+    Case("PBG-RUL-020", "pass", note="owner-bound-view", snap=lambda s: s["collections"].append(
+        dict(T.collection("me", "view", {"listRule": "id = @request.auth.id", "viewRule": "id = @request.auth.id"}),
+             view_query="SELECT u.id, u.email FROM users u"))),
 ]
 
 BAD_HOOK_ESCALATION = """
@@ -169,7 +179,14 @@ FAIL_CASES = [
     Case("PBG-NET-010", "fail", host=_caddy("    request_body {\n        max_size 32MB\n    }\n", "")),
     Case("PBG-NET-011", "fail", probe=lambda p: p["tls_certificate"].update(days_left=9, seconds_left=9 * 86400)),
     Case("PBG-ADM-001", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "admin@example.com"})),
-    Case("PBG-ADM-002", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "ops@corp.test"})),
+    Case("PBG-ADM-002", "fail", snap=lambda s: s["superusers"].append({"id": "b", "email": "team@corp.test"})),
+    Case("PBG-RUL-020", "fail", snap=lambda s: s["collections"].append(
+        dict(T.collection("directory", "view", {"listRule": "@request.auth.id != ''"}),
+             view_query="SELECT u.id, u.email AS mail FROM users u"))),
+    Case("PBG-AUT-007", "fail", snap=_set(USERS + ".auth.token_durations.file", 86400)),
+    Case("PBG-FIL-004", "fail", host=_set("public_dirs", [{"dir": "/opt/pocketbase/pb_public", "exists": True,
+                                                          "files": [{"path": ".env", "kind": "secrets file",
+                                                                     "size": 40, "served": True}]}])),
     Case("PBG-ADM-003", "fail", params={"expected_superusers": ["alice@corp.test", "bob@corp.test"]}),
     Case("PBG-ADM-004", "fail", snap=_set("superuser_auth", {"password": True, "mfa": True, "otp": False})),
     Case("PBG-ADM-005", "fail", snap=_set("settings.superuserIPs", ["0.0.0.0/0"])),
@@ -224,6 +241,19 @@ FAIL_CASES = [
                                                     "sha256": {}, "generation": "v023", "manifest": {"a.pb.js": "ab"}})),
     Case("PBG-HOK-006", "fail", hooks=("onRecordBeforeCreateRequest((e) => {\n  e.record.set('status', 'new');\n},"
                                        " 'tickets');\n", "v023")),
+    Case("PBG-HOK-007", "fail", hooks=("routerAdd('GET', '/p', (e) => {\n  const sh = $os;\n  sh['cmd']('sh', '-c',"
+                                       " 'ping ' + e.request.url.query().get('h')).output();\n"
+                                       "  return e.string(200, 'ok');\n}, $apis.requireAuth());\n", "v023")),
+    Case("PBG-HOK-008", "fail", hooks=("routerAdd('GET', '/u', (e) => {\n  const id = e.requestInfo().query['id'];\n"
+                                       "  const rows = arrayOf(new DynamicModel({email: ''}));\n"
+                                       "  $app.db().newQuery(`SELECT email FROM users WHERE id = '${id}'`).all(rows);\n"
+                                       "  return e.json(200, rows);\n}, $apis.requireAuth());\n", "v023")),
+    Case("PBG-HOK-009", "fail", hooks=("routerAdd('GET', '/x', (e) => {\n  if (!e.request.header.get('X-Key')) {"
+                                       " throw new UnauthorizedError() }\n  return e.json(200,"
+                                       " $app.findAllRecords('users'));\n});\n", "v023")),
+    Case("PBG-HOK-010", "fail", hooks=("routerAdd('GET', '/i', (e) => {\n  const ip = e.request.header.get("
+                                       "'X-Real-IP');\n  if (ip !== '10.0.0.1') { throw new ForbiddenError() }\n"
+                                       "  return e.string(200, 'ok');\n}, $apis.requireAuth());\n", "v023")),
     Case("PBG-MON-001", "fail", snap=_set("settings.rateLimits.enabled", False)),
     Case("PBG-MON-002", "fail", snap=_set("settings.rateLimits.rules", [{"label": "*:auth"}])),
     Case("PBG-MON-003", "fail", snap=_set("settings.logs.maxDays", 0)),

@@ -164,7 +164,14 @@ def test_good_snapshot_has_no_api_failure():
      ("PBG-ADM-004", "collection:_superusers.mfa")),
     (lambda s: s["superusers"].append({"id": "b", "email": "admin@example.com"}),
      ("PBG-ADM-001", "superuser:admin@example.com")),
-    (lambda s: s["superusers"].append({"id": "b", "email": "ops@corp.test"}), ("PBG-ADM-002", "superuser:ops@corp.test")),
+    (lambda s: s["superusers"].append({"id": "b", "email": "team@corp.test"}),
+     ("PBG-ADM-002", "superuser:team@corp.test")),
+    (lambda s: s["collections"].append(collection("directory", "view", {"listRule": "@request.auth.id != \"\""},
+                                                  fields=[{"name": "mail", "type": "email"}]))
+     or s["collections"][-1].update(view_query="SELECT u.id, u.email AS mail FROM users u"),
+     ("PBG-RUL-020", "collection:directory.mail")),
+    (lambda s: s["collections"][1]["auth"]["token_durations"].update(file=86400),
+     ("PBG-AUT-007", "collection:users.tokens")),
     (lambda s: s["superusers"].append({"id": "b", "email": "__pbinstaller@example.com"}),
      ("PBG-ADM-007", "superuser:__pbinstaller@example.com")),
     (lambda s: s.update(superusers=[]), ("PBG-ADM-007", "superusers")),
@@ -303,6 +310,9 @@ def host_facts(**over):
              "listeners": ["127.0.0.1:8090"], "exposure": 1.9,
              "service_user": {"name": "pocketbase", "uid": 999, "gids": [999], "shell": "/usr/sbin/nologin"},
              "serves_browser_app": True,
+             "public_dirs": [{"dir": "/var/lib/pocketbase/pb_public", "exists": True, "files": [],
+                              "truncated": False, "error": None}],
+             "public_dir_known": True,
              "paths": {"binary": {"path": "/opt/pb", "mode": 0o755, "writable_by_service_user": False},
                        "data_dir": {"path": "/var/lib/pb", "mode": 0o700},
                        "data_db": {"path": "/var/lib/pb/data.db", "mode": 0o600}},
@@ -576,6 +586,12 @@ def test_good_host_has_no_failure():
     ({"hooks": {"dir": "/h", "files": ["a.pb.js"], "sha256": {"a.pb.js": "ab"}, "generation": "v023",
                 "manifest": {"a.pb.js": "ab"},
                 "findings": [{"code": "ssrf", "file": "a.pb.js", "line": 3, "message": "m"}]}}, "PBG-HOK-001"),
+] + [
+    ({"hooks": {"dir": "/h", "files": ["a.pb.js"], "sha256": {"a.pb.js": "ab"}, "generation": "v023",
+                "manifest": {"a.pb.js": "ab"}, "analyser": "tree-sitter on the controller",
+                "findings": [{"code": code, "file": "a.pb.js", "line": 3, "message": "m"}]}}, control)
+    for code, control in (("command_injection", "PBG-HOK-007"), ("sql_injection", "PBG-HOK-008"),
+                          ("route_no_auth", "PBG-HOK-009"), ("ip_header_trust", "PBG-HOK-010"))
 ])
 def test_each_host_check_can_fail(over, control):
     findings = run(good_snapshot(), [control], host=host_facts(**over))

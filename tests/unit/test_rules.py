@@ -413,3 +413,37 @@ def test_v022_matrix(rule, status, reason):
         assert "parse_error" not in codes
     else:
         assert codes & {"parse_error", "identifier_generation_mismatch"}, codes
+
+
+# ---------------------------------------------------------------- issue 17 item 9: long flat chains
+
+def test_a_long_or_chain_finds_a_tautology_pair_far_apart():
+    terms = ['owner = "u%d"' % i for i in range(1900)]
+    terms.insert(1500, 'owner != "u3"')
+    codes = [f.code for f in R.lint_rule(" || ".join(terms), "listRule", "v023")]
+    assert "tautology" in codes
+
+
+def test_the_tautology_scan_is_linear_in_the_number_of_terms(monkeypatch):
+    """Count node comparisons on a chain mixing = and != (the old pairwise scan compared every
+    = term with every != term: n*n/4 comparisons)."""
+    calls = {"n": 0}
+    real_eq = R.Node.__eq__
+
+    def counting_eq(self, other):
+        calls["n"] += 1
+        return real_eq(self, other)
+
+    monkeypatch.setattr(R.Node, "__eq__", counting_eq)
+    for terms in (400, 1600):
+        calls["n"] = 0
+        expr = " || ".join(('owner = "u%d"' if i % 2 else 'owner != "v%d"') % i for i in range(terms))
+        R.lint_rule(expr, "listRule", "v023")
+        assert calls["n"] <= 20 * terms, (terms, calls["n"])
+
+
+def test_a_rule_beyond_pocketbases_expression_limit_is_reported_not_analysed():
+    expr = " || ".join('owner = "u%d"' % i for i in range(200000))
+    findings = R.lint_rule(expr, "listRule", "v023")
+    assert [f.code for f in findings] == ["parse_error"]
+    assert "200 expressions" in findings[0].message

@@ -15,6 +15,11 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine i
     NotApplicable, bad, control, err, ok)
 
 
+NIST_MIN_WITH_MFA = 8
+TOKEN_LIFETIME_LIMITS = {"auth": 2592000, "verification": 604800, "password_reset": 86400, "email_change": 86400,
+                         "file": 3600}
+
+
 def _methods(coll):
     a = coll.get("auth") or {}
     methods = []
@@ -101,11 +106,11 @@ def check_aut_oauth2_linking(ctx):
 
 @control("PBG-AUT-004", title="Strong password minimum length", severity="medium", scope="api", profile="baseline",
          source=sources.CL_AUTH,
-         rationale="The default minimum is 8 characters.",
+         rationale="The default minimum is 8 characters; NIST 800-63B accepts 8 only with a second factor.",
          remediation="Raise the password field `min` (0.22: minPasswordLength) to min_password_length (default 10).")
 def check_aut_password_length(ctx):
-    """Fails per password-auth collection (superusers included) with a minimum length below
-    min_password_length (default 10); an unknown minimum is an error."""
+    """Fails per password-auth collection with a minimum length below min_password_length (default 10),
+    or below 8 with MFA enabled (NIST 800-63B); an unknown minimum is an error."""
     minimum = int(ctx.params.get("min_password_length") or 10)
     out = []
     for coll in ctx.auth_collections(include_superusers=True):
@@ -114,8 +119,12 @@ def check_aut_password_length(ctx):
             continue
         length = a.get("min_password_length")
         target = "collection:%s.password" % coll["name"]
+        with_mfa = bool((a.get("mfa") or {}).get("enabled"))
         if length is None:
             out.append(err(target, "minimum password length unknown"))
+        elif with_mfa and int(length) >= NIST_MIN_WITH_MFA:
+            out.append(ok(target, "minimum password length %s with MFA enabled (NIST 800-63B: 8 with a second "
+                                  "factor)" % length))
         elif int(length) < minimum:
             out.append(bad(target, "minimum password length %s < %d" % (length, minimum)))
         else:
@@ -134,7 +143,7 @@ def check_aut_token_durations(ctx):
     """Fails per auth collection whose auth, password-reset, verification or file token lifetime
     exceeds its limit."""
     limits = {"auth": int(ctx.params.get("max_auth_token_duration") or 604800),
-              "password_reset": 3600, "verification": 259200, "file": 3600}
+              "password_reset": 3600, "verification": 259200, "file": 3600, "email_change": 3600}
     out = []
     for coll in ctx.auth_collections(include_superusers=True):
         durations = (coll.get("auth") or {}).get("token_durations") or {}
@@ -171,4 +180,36 @@ def check_aut_unused_methods(ctx):
         out.append(bad(target, "; ".join(problems)) if problems else ok(target, "no unusable auth method enabled"))
     if not out:
         raise NotApplicable("no auth collection besides superusers")
+    return out
+
+
+@control("PBG-AUT-007", title="Token lifetimes not far beyond need", severity="medium", scope="api",
+         profile="baseline", source=sources.CL_AUTH,
+         rationale="A stolen or leaked token (auth, file, verification, password reset, e-mail change) works for its "
+                   "whole lifetime; lifetimes of weeks or months turn a one-time leak into lasting access.",
+         remediation="Per auth collection (0.22: global settings record*Token) keep auth <= 30 days, verification <= "
+                     "7 days, password reset and e-mail change <= 1 day, file <= 1 hour, or the limits in "
+                     "max_token_durations (pocketbase_policy: auth.token_durations).")
+def check_aut_token_lifetimes(ctx):
+    """Fails per auth collection with a token type living longer than TOKEN_LIFETIME_LIMITS (or
+    max_token_durations); unknown durations are an error."""
+    limits = dict(TOKEN_LIFETIME_LIMITS)
+    limits.update((k, int(v)) for k, v in (ctx.params.get("max_token_durations") or {}).items()
+                  if k in limits and v is not None)
+    out = []
+    where = " (0.22: global settings record*Token)" if ctx.snap().get("generation") == "v022" else ""
+    for coll in ctx.auth_collections(include_superusers=True):
+        durations = (coll.get("auth") or {}).get("token_durations") or {}
+        target = "collection:%s.tokens" % coll["name"]
+        if all(durations.get(k) is None for k in limits):
+            out.append(err(target, "token durations unknown"))
+            continue
+        long_ = ["%s %ss > %ss" % (k, durations[k], limits[k]) for k in sorted(limits)
+                 if durations.get(k) is not None and int(durations[k]) > limits[k]]
+        if long_:
+            out.append(bad(target, "tokens stay valid far beyond their purpose%s: %s" % (where, ", ".join(long_))))
+        else:
+            out.append(ok(target, "every token lifetime within its limit%s" % where))
+    if not out:
+        raise NotApplicable("no auth collection")
     return out

@@ -154,6 +154,9 @@ class AuditContext(object):
     def probe_facts(self):
         if self.probe is None:
             raise Unavailable("no probe results: %s" % (self.probe_error or "probe scope not selected"))
+        if self.probe.get("answered") is False:
+            raise Unavailable("the probe got no answer from %s (unreachable, timed out or not HTTP)"
+                              % self.probe.get("url"))
         return self.probe
 
     def host_facts(self):
@@ -306,6 +309,8 @@ def run_controls(ctx, controls):
                     f[key] = r[key]
             if "advisory_severity" in r:
                 f["severity"] = r["advisory_severity"]
+            elif r.get("severity") in SEVERITIES:
+                f["severity"] = r["severity"]   # severity follows context (e.g. a public-by-design avatar)
             findings.append(f)
     return findings
 

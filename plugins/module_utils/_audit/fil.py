@@ -12,8 +12,13 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import proxyconf, sources
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import NotApplicable, bad, control, ok
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
+    NotApplicable, Unavailable, bad, control, err, ok)
+
+PUBLIC_BY_DESIGN_FILE_RE = re.compile(r"^(avatars?|photo|profile_?(photo|picture|image|pic)|picture|pic|logo|"
+                                      r"icon|banner|cover(_?image)?|thumb(nail)?s?)$", re.I)
 
 
 @control("PBG-FIL-001", title="File fields protected where records are not public",
@@ -23,7 +28,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine i
          remediation="Set `protected: true` on file fields of non-public collections (file tokens then apply).")
 def check_fil_protected(ctx):
     """Fails per unprotected file field of a collection whose records are not public (viewRule not
-    empty)."""
+    empty); a public-by-design image field (avatar, logo, cover...) fails as low."""
     out = []
     n = 0
     for coll in ctx.collections():
@@ -37,6 +42,10 @@ def check_fil_protected(ctx):
                 out.append(ok(target, "records are public; unprotected files match"))
             elif field.get("protected"):
                 out.append(ok(target, "protected"))
+            elif PUBLIC_BY_DESIGN_FILE_RE.search(field.get("name") or ""):
+                out.append(bad(target, "unprotected %r looks public by design (profile image/logo): anyone with the "
+                                       "URL can download it, but it is not private data" % field.get("name"),
+                               severity="low"))
             else:
                 out.append(bad(target, "file field not protected while records are not public: anyone with the "
                                        "URL can download"))
@@ -85,3 +94,41 @@ def check_fil_listing(ctx):
         if re.search(r"file_server\s+browse|autoindex\s+on", text):
             out.append(bad("proxy:" + path, "directory listing enabled"))
     return out or [ok("proxy", "no directory listing in %d proxy file(s)" % len(configs))]
+
+
+@control("PBG-FIL-004", title="No secrets, dotfiles, backups or databases in the public dir", severity="high",
+         scope="host", profile="baseline", source=sources.P5 + "; " + sources.CL_FILES,
+         rationale="PocketBase serves every file under --publicDir (default pb_public beside the binary), dotfiles "
+                   "included: a .env, a copied data.db or a backup archive there is one GET away from anyone.",
+         remediation="Remove the files from the public dir (keep secrets in a root-only EnvironmentFile, backups and "
+                     "data outside it) and deploy the frontend from a build directory holding only public assets.")
+def check_fil_public_dir(ctx):
+    """Fails per secret, dotfile, backup, key or database file under the public dir (evidence: served or not);
+    an unknown or unreadable public dir is an error."""
+    h = ctx.host_facts()
+    dirs = h.get("public_dirs")
+    if dirs is None:
+        raise Unavailable("public dir not inspected")
+    if not h.get("public_dir_known") and not any(d.get("exists") for d in dirs):
+        raise Unavailable("public dir unknown: the unit (--publicDir) is not readable and public_dir is not set")
+    out = []
+    for d in dirs:
+        if d.get("error"):
+            out.append(err("dir:%s" % d["dir"], "not readable: %s" % d["error"]))
+        for f in d.get("files") or []:
+            out.append(bad("file:%s/%s" % (d["dir"].rstrip("/"), f["path"]),
+                           "%s in the public dir, %s bytes: %s" % (f["kind"], f.get("size"), _served_proof(f))))
+        if d.get("truncated"):
+            out.append(err("dir:%s" % d["dir"], "too many files: scan stopped at %d" % _publicdir.MAX_ENTRIES))
+    existing = [d["dir"] for d in dirs if d.get("exists")]
+    return out or [ok("dir:%s" % (", ".join(existing) or "pb_public"),
+                      "no secret, dotfile, backup or database in the public dir" if existing else
+                      "no public dir (%s)" % ", ".join(d["dir"] for d in dirs))]
+
+
+def _served_proof(info):
+    if info.get("served"):
+        return "served by PocketBase at /%s" % info["path"]
+    if info.get("served") is False:
+        return "not confirmed over HTTP (status %s)" % info.get("http_status")
+    return "not fetched"

@@ -13,15 +13,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import grp
-import hashlib
 import json
 import os
 import pwd
 import re
 import shlex
 import stat
+import time
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _tlscert
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _publicdir, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
 
 
@@ -41,19 +41,42 @@ SUPERUSERS_COLLECTION_ID = "pbc_3142635823"
 PROBE_IDENTITY = {"identity": "pbguard-probe@invalid.invalid", "password": "pbguard-not-a-password"}
 
 
+PROBE_429_RETRIES = 3      # paced retries of a probe request answered with HTTP 429
+PROBE_429_PAUSE = 2.0      # seconds before the first retry, doubling: 2 + 4 + 8 s outlast PocketBase's rate windows
+
+
 class _Prober(object):
     """Unauthenticated requests to one PocketBase URL; each is recorded in ``requests`` as (method, path,
-    status), status None when no HTTP answer came. Calling it returns (status, body text)."""
+    status), status None when no HTTP answer came. Calling it returns (status, body text).
 
-    def __init__(self, url, open_url, timeout, validate_certs, ca_path=None):
+    A request answered with HTTP 429 is paced and retried (PROBE_429_RETRIES), so a rate limiter does not
+    decide a verdict; the last status (429 when it never cleared) is what the checks see."""
+
+    def __init__(self, url, open_url, timeout, validate_certs, ca_path=None, pause=time.sleep):
         self.url = url
         self.open_url = open_url
         self.timeout = timeout
         self.validate_certs = validate_certs
         self.ca_path = ca_path
+        self.pause = pause
         self.requests = []
 
-    def __call__(self, path, method="GET", body=None):
+    def __call__(self, path, method="GET", body=None, paced=True):
+        delay = PROBE_429_PAUSE
+        for _retry in range(PROBE_429_RETRIES if paced else 0):
+            status, text = self.once(path, method, body)
+            if status != 429:
+                return status, text
+            self.pause(delay)
+            delay *= 2
+        return self.once(path, method, body)
+
+    @property
+    def answered(self):
+        """False when not one request got an HTTP answer."""
+        return any(status is not None for _m, _p, status in self.requests)
+
+    def once(self, path, method="GET", body=None):
         headers = {"Accept": "*/*"}
         data = None
         if body is not None:
@@ -133,7 +156,7 @@ def _probe_credentials(get, login_path, login_status, emails, max_attempts, pass
             if cred["attempts"] >= max_attempts:
                 break
             cred["attempts"] += 1
-            st, b = get(login_path, "POST", {"identity": email, "password": pw})
+            st, b = get(login_path, "POST", {"identity": email, "password": pw}, paced=False)
             if st == 429:
                 cred["rate_limited"] = True
                 break
@@ -146,10 +169,12 @@ def _probe_credentials(get, login_path, login_status, emails, max_attempts, pass
 
 
 def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, probe_credentials=False,
-                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, ca_path=None):
-    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url."""
+                 max_attempts=20, passwords=COMMON_PASSWORDS, sleep=None, pause=time.sleep,
+                 ca_path=None):
+    """Unauthenticated requests only. ``open_url`` is ansible.module_utils.urls.open_url (or the bounded
+    ``_http.bounded_open_url``). ``answered`` is False when no request got an HTTP answer."""
     url = url.rstrip("/")
-    get = _Prober(url, open_url, timeout, validate_certs, ca_path)
+    get = _Prober(url, open_url, timeout, validate_certs, ca_path, pause)
     facts = {"url": url, "requests": get.requests}
     if url.lower().startswith("https://"):
         facts["tls_certificate"] = _tlscert.expiry_facts(url, timeout, validate_certs, ca_path)
@@ -171,10 +196,11 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     else:
         facts["credential_probe"] = {"enabled": False, "attempts": 0, "weak": [], "rate_limited": False,
                                      "emails": []}
+    facts["answered"] = get.answered
     return facts
 
 
-UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPath", "MainPID")
+UNIT_PROPERTIES = ("LoadState", "ActiveState", "User", "ExecStart", "FragmentPath", "MainPID", "WorkingDirectory")
 
 
 def parse_listeners(ss_output, main_pid=None, port=8090):
@@ -332,13 +358,28 @@ def _service_user(name):
     return user
 
 
+def _hooks_dir(params, flags, data_dir):
+    return params.get("hooks_dir") or flags.get("--hooksDir") or \
+        os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_hooks")
+
+
+def locate_hooks_dir(params, run_command):
+    """The hooks dir ``gather_host`` reads (the action plugin fetches its files for the controller analysis)."""
+    if params.get("hooks_dir"):
+        return params["hooks_dir"]
+    unit = params.get("service_name") or "pocketbase"
+    facts = {}
+    _unit_facts(run_command, unit if unit.endswith(".service") else unit + ".service", facts)
+    flags = facts["exec_flags"]
+    return _hooks_dir(params, flags, params.get("data_dir") or flags.get("--dir") or "/var/lib/pocketbase/pb_data")
+
+
 def _host_paths(params, argv, flags, user):
     """(binary, data dir, hooks dir, {key: path info}) from the module params, else the unit's ExecStart,
     else the pocketbase role's defaults."""
     binary = params.get("binary_path") or (argv[0] if argv else None) or "/usr/local/bin/pocketbase"
     data_dir = params.get("data_dir") or flags.get("--dir") or "/var/lib/pocketbase/pb_data"
-    hooks_dir = params.get("hooks_dir") or flags.get("--hooksDir") or \
-        os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_hooks")
+    hooks_dir = _hooks_dir(params, flags, data_dir)
     paths = {}
     paths["binary"] = _path_info(binary, user)
     paths["binary_dir"] = _path_info(os.path.dirname(os.path.realpath(binary)), user)
@@ -363,15 +404,11 @@ def _binary_version(run_command, binary):
 
 
 def _hook_facts(params, hooks_dir, generation):
-    """Hook files of ``hooks_dir`` with lint findings, sha256 digests and the deployed manifest (or why it
-    is missing). Raises OSError when the hooks dir cannot be read."""
-    files, findings = _hooks_lint.lint_dir(hooks_dir, generation)
-    digests = {}
-    for f in files:
-        with open(os.path.join(hooks_dir, f), "rb") as fh:
-            digests[f] = hashlib.sha256(fh.read()).hexdigest()
-    hooks = {"dir": hooks_dir, "files": files, "findings": [x.as_dict() for x in findings],
-             "sha256": digests, "generation": generation, "manifest": None}
+    """Hook files of ``hooks_dir`` with findings (the controller's analysis handed over by the action plugin
+    in ``_hooks_analysis`` where it covers a file's current bytes, else the stdlib lint), the analyser, sha256
+    digests and the deployed manifest (or why it is missing). Raises OSError when the hooks dir cannot be read."""
+    analysis = _hooks_lint.analyse_dir(hooks_dir, generation, params.get("_hooks_analysis"))
+    hooks = dict(analysis, dir=hooks_dir, generation=generation, manifest=None)
     if params.get("hooks_manifest"):
         try:
             hooks["manifest"] = load_manifest(params["hooks_manifest"])
@@ -414,8 +451,7 @@ def gather_host(params, run_command, generation=None):
     facts["service_user"] = user
     binary, data_dir, hooks_dir, paths = _host_paths(params, argv, flags, user)
     facts["paths"].update(paths)
-    public_dir = flags.get("--publicDir") or os.path.join(os.path.dirname(data_dir.rstrip("/")), "pb_public")
-    facts["serves_browser_app"] = os.path.isdir(public_dir) and bool(os.listdir(public_dir))
+    _public_dir_facts(params, flags, binary, data_dir, props, facts)
     facts["version"] = _binary_version(run_command, binary)
     facts["hooks"] = None
     try:
@@ -430,6 +466,22 @@ def gather_host(params, run_command, generation=None):
     # logrotate rules (which proxy access logs are rotated)
     facts["logrotate_configs"] = _read_config_files(params.get("logrotate_paths") or list(DEFAULT_LOGROTATE_PATHS))
     return facts
+
+
+def _public_dir_facts(params, flags, binary, data_dir, props, facts):
+    """The directories PocketBase serves as static files and the risky files in them (PBG-FIL-004)."""
+    public_dirs = [params["public_dir"]] if params.get("public_dir") else _publicdir.candidate_dirs(
+        flags.get("--publicDir"), binary, data_dir, props.get("WorkingDirectory"))
+    facts["public_dirs"] = [_publicdir.scan(d) for d in public_dirs]
+    facts["public_dir_known"] = bool(params.get("public_dir")) or bool(facts.get("unit_loaded"))
+    facts["serves_browser_app"] = any(d["exists"] and _nonempty_dir(d["dir"]) for d in facts["public_dirs"])
+
+
+def _nonempty_dir(path):
+    try:
+        return bool(os.listdir(path))
+    except OSError:
+        return False
 
 
 def _run(run_command, argv):

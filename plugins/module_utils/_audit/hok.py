@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pbguard maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""HOK controls: JS hooks in pb_hooks, from the static hook linter (module_utils/_hooks_lint.py).
+"""HOK controls: JS hooks in pb_hooks, from the controller's parser analysis (plugin_utils/_hooks_ast.py, via
+the action plugin) or the target-side lint (module_utils/_hooks_lint.py); finding codes in _hooks_vocab.py.
 
 Private module_utils: the interface may change.
 """
@@ -12,6 +13,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
@@ -21,12 +23,13 @@ def _hook_check(ctx, code, what):
     hooks = ctx.hook_facts()
     if not hooks["files"]:
         raise NotApplicable("no hook files in %s" % hooks["dir"])
+    by = "analysed by: %s" % (hooks.get("analyser") or _hooks_lint.STDLIB_ANALYSER)
     out = []
     for f in hooks["findings"]:
         if f["code"] == code:
-            out.append(bad("hook:%s:%d" % (f["file"], f["line"]), f["message"],
+            out.append(bad("hook:%s:%d" % (f["file"], f["line"]), "%s (%s)" % (f["message"], by),
                            file=os.path.join(hooks["dir"], f["file"]), line=f["line"]))
-    return out or [ok("hooks", "%d hook file(s): no %s" % (len(hooks["files"]), what))]
+    return out or [ok("hooks", "%d hook file(s): no %s (%s)" % (len(hooks["files"]), what, by))]
 
 
 @control("PBG-HOK-001", title="Hooks send no requests to record- or request-controlled URLs",
@@ -99,3 +102,54 @@ def check_hok_generation(ctx):
     if not hooks.get("generation"):
         raise Unavailable("server generation unknown: cannot check hook names")
     return _hook_check(ctx, "wrong_generation_hook", "hook name of the wrong PocketBase generation")
+
+
+@control("PBG-HOK-007", title="No record or request data reaches host commands",
+         severity="critical", scope="host", profile="baseline",
+         source=sources.P6 + " (" + sources.BEYOND + ")",
+         rationale="`$os.cmd('sh', '-c', 'ping ' + query.host)` lets any caller run commands as the service user.",
+         remediation="Never pass client data to $os.exec/$os.cmd; if a command is unavoidable, use a fixed argv and "
+                     "validate values against an allowlist.")
+def check_hok_command_injection(ctx):
+    """Fails per hook line where record/request data (through variables, aliases, helpers) reaches
+    $os.exec/$os.cmd."""
+    return _hook_check(ctx, "command_injection", "host command built from record/request data")
+
+
+@control("PBG-HOK-008", title="Hook SQL uses bound parameters, never concatenated request data",
+         severity="critical", scope="host", profile="baseline",
+         source=sources.P6 + " (" + sources.BEYOND + ")",
+         rationale="SQL or filters built with + or template strings from client data read other users' rows "
+                   "(SQL/filter injection), bypassing every API rule.",
+         remediation="Use placeholders: `newQuery('... {:id}').bind({id})`, "
+                     "`findRecordsByFilter(c, 'x = {:x}', ..., {x})`.")
+def check_hok_sql_injection(ctx):
+    """Fails per hook line passing SQL/filter text built by concatenation or a template string from
+    record/request data to newQuery, find*ByFilter, countRecords or $dbx.exp."""
+    return _hook_check(ctx, "sql_injection", "SQL built from record/request data")
+
+
+@control("PBG-HOK-009", title="Custom routes that return data require authentication",
+         severity="high", scope="host", profile="baseline",
+         source=sources.P6 + "; " + sources.CL_HOOKS,
+         rationale="A routerAdd() handler runs outside the collection API rules: without an auth middleware or an "
+                   "auth check it answers anyone, and a header that only has to be present is no check at all.",
+         remediation="Add $apis.requireAuth(...)/requireSuperuserAuth() to the route or check e.auth in the "
+                     "handler; compare API keys with $security.equal against a secret.")
+def check_hok_route_auth(ctx):
+    """Fails per routerAdd() route that answers with non-constant data and has no auth middleware,
+    no auth check, no secret comparison and no address check (a header presence check is not one)."""
+    return _hook_check(ctx, "route_no_auth", "custom route answering with data without authentication")
+
+
+@control("PBG-HOK-010", title="Hooks decide no access on client-supplied IP headers",
+         severity="high", scope="host", profile="baseline",
+         source=sources.P6 + " (" + sources.BEYOND + ")",
+         rationale="X-Forwarded-For, X-Real-IP and the like are set by the client unless a proxy overwrites them: "
+                   "an allowlist on them is bypassed with one forged header (0.22's realIP()/realUserIp read "
+                   "them too).",
+         remediation="Use e.realIP() on 0.23+ with settings.trustedProxy naming the proxy, or e.remoteIP(); "
+                     "restrict at the proxy.")
+def check_hok_ip_headers(ctx):
+    """Fails per if/switch/includes decision on a value read from a client IP header (or 0.22 realIP())."""
+    return _hook_check(ctx, "ip_header_trust", "access decision on a client-supplied IP header")

@@ -106,10 +106,11 @@ def check_mon_backups(ctx):
     return [ok("setting:backups.cron", "backups scheduled (%s)" % cron)]
 
 
-@control("PBG-MON-006", title="Trusted proxy configured coherently", severity="medium", scope="api", profile="strict",
-         source=sources.BEYOND,
-         rationale="Trusting X-Forwarded-For while reachable directly, or its leftmost entry, lets clients forge "
-                   "their IP for logs, rate limits and superuserIPs.",
+@control("PBG-MON-006", title="Trusted proxy configured coherently", severity="high", scope="api",
+         profile="baseline", source=sources.BEYOND,
+         rationale="Trusting X-Forwarded-For while reachable directly, or its leftmost entry (what the client sent, "
+                   "before the proxy appended the real peer), lets clients choose their IP for logs, rate limits and "
+                   "superuserIPs: a brute force escapes the limiter by rotating a forged address.",
          remediation="Trust the proxy header only while bound to loopback and keep useLeftmostIP false.")
 def check_mon_trusted_proxy(ctx):
     """Fails when trustedProxy trusts the leftmost IP, trusts headers while PocketBase listens off
@@ -119,7 +120,9 @@ def check_mon_trusted_proxy(ctx):
         raise NotApplicable("PocketBase 0.22 has no trustedProxy setting")
     headers = tp.get("headers") or []
     if tp.get("useLeftmostIP"):
-        return [bad("setting:trustedProxy.useLeftmostIP", "the leftmost (client-supplied) IP is trusted")]
+        return [bad("setting:trustedProxy.useLeftmostIP",
+                    "the leftmost X-Forwarded-For entry is trusted: any client chooses the address rate limits, "
+                    "logs and superuserIPs see")]
     if headers and ctx.host is not None and ctx.host.get("listeners"):
         exposed = [a for a in ctx.host["listeners"] if not engine.is_loopback_addr(a)]
         if exposed:
@@ -128,7 +131,8 @@ def check_mon_trusted_proxy(ctx):
     behind_proxy = not ctx.url_is_loopback() or bool(ctx.host is not None and ctx.host.get("proxy_configs"))
     if not headers and behind_proxy:
         return [bad("setting:trustedProxy.headers", "no trusted proxy header behind a reverse proxy: logs, rate "
-                                                    "limits and superuserIPs see only the proxy address")]
+                                                    "limits and superuserIPs see only the proxy address",
+                    severity="medium")]
     return [ok("setting:trustedProxy", "headers %s, rightmost IP" % (", ".join(headers) or "none"))]
 
 

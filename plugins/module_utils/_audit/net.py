@@ -15,7 +15,7 @@ import re
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pb_paths
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, gather, proxyconf, sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
-    NotApplicable, Unavailable, bad, control, ok)
+    NotApplicable, Unavailable, bad, control, err, ok)
 
 
 def superuser_api_paths(generation):
@@ -176,22 +176,35 @@ def check_net_admin_reachable(ctx):
     status = p.get("admin_ui_status")
     if status == 200:
         out.append(bad("url:%s/_/" % ctx.url, "the admin UI answers HTTP 200 from the auditing address"))
+    elif status in UNDECIDED:
+        out.append(err("url:%s/_/" % ctx.url, undecided(status)))
     else:
         out.append(ok("url:%s/_/" % ctx.url, "the admin UI answers HTTP %s" % status))
-    login = p.get("superuser_login_status")
-    if login in (400, 401):
-        out.append(bad("url:%s%s" % (ctx.url, p.get("superuser_login_path", "")),
-                       "the superuser login endpoint answers (HTTP %s) from the auditing address" % login))
-    else:
-        out.append(ok("url:%s%s" % (ctx.url, p.get("superuser_login_path", "")),
-                      "superuser login blocked from the auditing address (HTTP %s)" % login))
-    for path, st in sorted((p.get("superuser_login_variants") or {}).items()):
+    logins = [(p.get("superuser_login_path", ""), p.get("superuser_login_status"))]
+    logins += sorted((p.get("superuser_login_variants") or {}).items())
+    for index, (path, st) in enumerate(logins):
+        target = "url:%s%s" % (ctx.url, path)
         if st in (400, 401):
-            out.append(bad("url:%s%s" % (ctx.url, path),
+            out.append(bad(target, "the superuser login endpoint answers (HTTP %s) from the auditing address" % st
+                           if index == 0 else
                            "the superuser login answers (HTTP %s) through this spelling of _superusers" % st))
+        elif st in UNDECIDED:
+            out.append(err(target, undecided(st)))
         else:
-            out.append(ok("url:%s%s" % (ctx.url, path), "blocked (HTTP %s)" % st))
+            out.append(ok(target, "superuser login blocked from the auditing address (HTTP %s)" % st
+                          if index == 0 else "blocked (HTTP %s)" % st))
     return out
+
+
+UNDECIDED = (None, 429)
+
+
+def undecided(status):
+    """Evidence for a probe answer that decides nothing: no answer, or a rate limiter's 429."""
+    if status == 429:
+        return ("still rate-limited (HTTP 429) after paced retries: whether this path is open is unknown; "
+                "run the audit again later or exclude the auditing address from rateLimits")
+    return "no answer (unreachable, timed out or not HTTP): whether this path is open is unknown"
 
 
 @control("PBG-NET-007", title="CORS origins restricted when a browser app is served",

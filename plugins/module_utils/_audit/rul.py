@@ -13,9 +13,10 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_logic, _rule_questions
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rule_logic, _rule_questions, _viewsql
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, sources
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import NotApplicable, bad, control, err, ok
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
+    NotApplicable, Unavailable, bad, control, err, ok)
 
 
 RULE_ACTIONS = {"listRule": "list", "viewRule": "view", "createRule": "create", "updateRule": "update",
@@ -325,4 +326,102 @@ def rule_logic_issues(collections, generation, public=lambda collection, rule: F
         who_gets_in = question in (_rule_questions.guest_satisfiable, _rule_questions.open_collection_access)
         issues = question(schema, public=public) if who_gets_in else question(schema)
         out.extend((cid, severity[cid], issue) for issue in issues)
+
+
+# --------------------------------------------------------------------------- view collections (PBG-RUL-020)
+
+_AUDIENCE_RANK = {"public": 2, "authenticated": 1, None: 0}
+_AUDIENCE_TEXT = {"public": "anyone", "authenticated": "any authenticated user"}
+# auth collection columns that are not listed as fields on 0.22 (system columns)
+_AUTH_SYSTEM_COLUMNS = ("id", "email", "emailVisibility", "username", "verified", "tokenKey", "password",
+                        "passwordHash", "lastResetSentAt", "lastVerificationSentAt", "lastLoginAlertSentAt")
+_CREDENTIAL_COLUMNS = ("password", "passwordhash", "tokenkey")
+
+
+def _readable_by(coll):
+    """Who can read a collection through its list/view rules: 'public', 'authenticated' or None."""
+    if not engine.HAS_RULES:
+        raise Unavailable("the rule parser (module_utils/_rules.py) is not available")
+    return engine._rules._readability(coll.get("name"), coll)[0]  # pylint: disable=protected-access
+
+
+def _column_sensitivity(coll, column):
+    """('credential'|'email'|'hidden', why) for a source column, or (None, None)."""
+    low = column.lower()
+    is_auth = coll.get("type") == "auth" or coll.get("name") == "_superusers"
+    field = dict((str(f.get("name")).lower(), f) for f in coll.get("fields") or []).get(low) or {}
+    if (is_auth and low in _CREDENTIAL_COLUMNS) or field.get("type") == "password":
+        return "credential", "%s.%s (%s)" % (coll["name"], column,
+                                             "token signing key" if low == "tokenkey" else "password hash")
+    if is_auth and low == "email":
+        return "email", "%s.email (a view does not apply emailVisibility)" % coll["name"]
+    if field.get("hidden"):
+        return "hidden", "%s.%s (a hidden field)" % (coll["name"], column)
+    return None, None
+
+
+def _view_exposures(view, by_name, audience, declared_public):
+    """[(column, severity, why), ...] for the columns of ``view`` that ``audience`` should not read."""
+    def fields_of(table):
+        coll = by_name.get(table.lower()) or {}
+        names = [f.get("name") for f in coll.get("fields") or []]
+        if coll.get("type") == "auth":
+            names += [n for n in _AUTH_SYSTEM_COLUMNS if n not in names]
+        return names
+
+    view_fields = dict((f.get("name"), f) for f in view.get("fields") or [])
+    out = []
+    for column, _direct, sources_ in _viewsql.select_columns(view.get("view_query") or "", fields_of):
+        # the server keeps a plain reference's hidden flag on the view field: that column is not exported
+        if column == "id" or (view_fields.get(column) or {}).get("hidden"):
+            continue
+        for table, source_column in sorted(sources_):
+            coll = by_name.get(table.lower())
+            if coll is None or source_column.lower() == "id":
+                continue
+            kind, why = _column_sensitivity(coll, source_column)
+            if kind:
+                out.append((column, "critical" if kind == "credential" else "high", why))
+            elif not declared_public and _AUDIENCE_RANK[_readable_by(coll)] < _AUDIENCE_RANK[audience]:
+                out.append((column, "high", "%s.%s, which %s cannot read in %s itself" % (
+                    coll["name"], source_column, _AUDIENCE_TEXT[audience], coll["name"])))
+    return out
+
+
+@control("PBG-RUL-020", title="View collections expose no sensitive or otherwise unreadable columns",
+         severity="high", scope="api", profile="baseline", source=sources.P2 + "; " + sources.CL_RULES,
+         rationale="A view's rules replace those of the collections it reads: a column taken from an auth "
+                   "collection's email bypasses emailVisibility, a password hash or tokenKey passed through an "
+                   "expression loses its hidden flag, and a private collection's data becomes readable by whoever "
+                   "may list the view.",
+         remediation="Drop the column from viewQuery, or lock the view's listRule/viewRule to superusers (null), the "
+                     "owner (`id = @request.auth.id`) or a role. Declare intentional public views in public_rules.")
+def check_rul_view_exposure(ctx):
+    """Fails per view column anyone or any signed-in user may read that carries an auth email, a password hash
+    or tokenKey (critical), a hidden field, or data its readers cannot read at the source (unless declared)."""
+    collections = ctx.collections()
+    by_name = dict((str(c.get("name")).lower(), c) for c in collections)
+    views = [c for c in collections if c.get("type") == "view"]
+    if not views:
+        raise NotApplicable("no view collection")
+    out = []
+    for view in views:
+        audience = _readable_by(view)
+        target = "collection:%s" % view["name"]
+        if audience is None:
+            out.append(ok(target, "readable only by superusers, owners or roles"))
+            continue
+        declared = any(ctx.public_declared(view["name"], r) for r in ("listRule", "viewRule"))
+        try:
+            exposures = _view_exposures(view, by_name, audience, declared)
+        except _viewsql.ViewSQLError as exc:
+            out.append(err(target, "view query not understood: %s" % exc))
+            continue
+        for column, severity, why in exposures:
+            out.append(bad("collection:%s.%s" % (view["name"], column),
+                           "%s may read column %r, taken from %s" % (_AUDIENCE_TEXT[audience], column, why),
+                           severity=severity))
+        if not exposures:
+            out.append(ok(target, "%s may read it; no sensitive or otherwise unreadable column"
+                          % _AUDIENCE_TEXT[audience]))
     return out

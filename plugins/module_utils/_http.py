@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One bounded HTTP exchange (private to pbguard.pocketbase).
+
+Three guarantees the API client and the audit probe rely on:
+
+* a whole-request deadline: connect, headers and body together take at most ``timeout`` seconds
+  (a server dripping one byte a second is cut, which a per-read socket timeout alone cannot do);
+* a body size cap: reading stops after ``max_bytes`` with an error, never growing the process;
+* no redirect carries credentials to another origin: redirects are followed by hand, only within
+  the same scheme, host and port, at most ``MAX_REDIRECTS`` times; anything else is an error naming
+  both URLs.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+import threading
+import time
+
+from urllib.error import HTTPError, URLError
+from urllib.parse import urljoin, urlsplit
+
+from ansible.module_utils.urls import open_url
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+class TransportError(Exception):
+    """``kind``: ``unreachable`` (connect/TLS/reset), ``timeout`` (deadline), ``too_large``, ``redirect``."""
+
+    def __init__(self, kind, message):
+        super(TransportError, self).__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class Response(object):
+    def __init__(self, status, body, headers, url):
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.url = url
+
+
+def origin(url):
+    """``(scheme, host, port)`` with the default port filled in."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _read_capped(fp, max_bytes, url):
+    declared = None
+    headers = getattr(fp, "headers", None)
+    if headers is not None:
+        try:
+            declared = int(headers.get("Content-Length") or -1)
+        except (TypeError, ValueError):
+            declared = None
+    if declared is not None and declared > max_bytes:
+        raise TransportError("too_large", "%s announced a %d-byte body, over the %d-byte limit "
+                             "(max_response_mb)." % (url, declared, max_bytes))
+    chunks = []
+    size = 0
+    while True:
+        chunk = fp.read(CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise TransportError("too_large", "%s sent a body over the %d-byte limit (max_response_mb); "
+                                 "reading stopped." % (url, max_bytes))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _one(url, method, data, headers, timeout, validate_certs, max_bytes, opener_kwargs):
+    """A single request, no redirect following; HTTP errors are answers, not exceptions."""
+    try:
+        resp = open_url(url, data=data, headers=headers, method=method, timeout=timeout,
+                        validate_certs=validate_certs, follow_redirects="none",
+                        http_agent="pbguard.pocketbase", use_proxy=True, **opener_kwargs)
+    except HTTPError as err:
+        headers_out = dict(err.headers.items()) if getattr(err, "headers", None) else {}
+        try:
+            body = _read_capped(err, max_bytes, url) if err.fp is not None else b""
+        except TransportError:
+            raise
+        except Exception:  # pylint: disable=broad-except
+            body = b""
+        return Response(err.code, body, headers_out, url)
+    try:
+        body = _read_capped(resp, max_bytes, url)
+        return Response(resp.getcode(), body, dict(resp.headers.items()) if resp.headers else {}, url)
+    finally:
+        resp.close()
+
+
+def _with_deadline(func, deadline_s, url, timeout):
+    """Run ``func`` in a worker thread and give up after ``deadline_s`` seconds."""
+    box = {}
+
+    def work():
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # pylint: disable=broad-except
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="pbguard-http")
+    worker.daemon = True
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        raise TransportError("timeout", "%s did not complete the request within %ss (the whole request: "
+                             "connect, headers and body)" % (url, timeout))
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def exchange(url, method="GET", data=None, headers=None, timeout=10, validate_certs=True,
+             max_bytes=DEFAULT_MAX_BYTES, follow_redirects=True, **opener_kwargs):
+    """One request within ``timeout`` seconds overall, same-origin redirects only (none at all
+    with ``follow_redirects=False``: the 3xx answer is returned).
+
+    Returns a Response (any HTTP status); raises TransportError.
+    """
+    deadline = time.monotonic() + float(timeout)
+    start_url = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TransportError("timeout", "%s did not complete the request within %ss" % (start_url, timeout))
+        try:
+            resp = _with_deadline(
+                lambda u=url, r=remaining: _one(u, method, data, headers, r, validate_certs, max_bytes,
+                                                opener_kwargs),
+                remaining, url, timeout)
+        except (URLError, socket.timeout, socket.error, ConnectionError) as err:
+            reason = getattr(err, "reason", err)
+            if isinstance(reason, socket.timeout) or "timed out" in str(reason):
+                raise TransportError("timeout", "%s timed out: %s" % (url, reason))
+            raise TransportError("unreachable", "%s: %s" % (url, reason))
+        except (ValueError, UnicodeError) as err:
+            raise TransportError("unreachable", "%s is not a usable URL: %s" % (url, err))
+        if resp.status not in REDIRECT_CODES or not follow_redirects:
+            return resp
+        location = resp.headers.get("Location") or resp.headers.get("location")
+        if not location:
+            return resp
+        target = urljoin(url, location)
+        if origin(target) != origin(start_url):
+            raise TransportError("redirect", "%s redirected to %s, another origin (scheme, host or port): "
+                                 "not followed, so no credentials leave %s." % (url, target,
+                                                                                "%s://%s:%s" % origin(start_url)))
+        if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+            method, data = "GET", None
+        url = target
+    raise TransportError("redirect", "%s: more than %d redirects." % (start_url, MAX_REDIRECTS))
+
+
+class _ProbeAnswer(object):
+    def __init__(self, resp):
+        self._resp = resp
+        self.code = resp.status
+
+    def getcode(self):
+        return self._resp.status
+
+    def read(self):
+        return self._resp.body
+
+
+class ProbeHTTPError(Exception):
+    """An HTTP error answer shaped like urllib's HTTPError (``code``, ``read()``)."""
+
+    def __init__(self, resp):
+        super(ProbeHTTPError, self).__init__("HTTP %s" % resp.status)
+        self.code = resp.status
+        self._resp = resp
+
+    def read(self):
+        return self._resp.body
+
+
+def bounded_open_url(url, data=None, method="GET", headers=None, timeout=10, validate_certs=True,
+                     max_bytes=DEFAULT_MAX_BYTES, follow_redirects="none", ca_path=None, **_ignored):
+    """``open_url``-shaped call through ``exchange``: HTTP errors raise ProbeHTTPError (with ``code``),
+    no answer raises TransportError (no ``code``: the caller records "no answer")."""
+    opener_kwargs = {"ca_path": ca_path} if ca_path else {}
+    resp = exchange(url, method=method, data=data, headers=headers, timeout=timeout,
+                    validate_certs=validate_certs, max_bytes=max_bytes,
+                    follow_redirects=follow_redirects not in ("none", "no", False), **opener_kwargs)
+    if resp.status >= 300:
+        raise ProbeHTTPError(resp)
+    return _ProbeAnswer(resp)
