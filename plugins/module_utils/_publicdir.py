@@ -112,8 +112,9 @@ def probe_served(url, files, fetch):
         path = "/" + "/".join(_quote(p) for p in info["path"].split("/"))
         try:
             status, body = fetch(url.rstrip("/") + path)
-        except Exception:  # pylint: disable=broad-except
+        except Exception as exc:  # pylint: disable=broad-except
             info["served"] = None
+            info["fetch_error"] = "%s: %s" % (exc.__class__.__name__, exc)
             continue
         info["http_status"] = status
         info["served"] = bool(status == 200 and info.get("sha256")

@@ -131,4 +131,4 @@ def _served_proof(info):
         return "served by PocketBase at /%s" % info["path"]
     if info.get("served") is False:
         return "not confirmed over HTTP (status %s)" % info.get("http_status")
-    return "not fetched"
+    return "not fetched (%s)" % info["fetch_error"] if info.get("fetch_error") else "not fetched"
