@@ -21,9 +21,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "plugins", "module_utils"))
+# the parser is split over several module_utils that import each other by their collection path
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import conftest as harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
-import _rules  # noqa: E402  pylint: disable=wrong-import-position
+sys.path.insert(0, harness.collections_path().split(os.pathsep, maxsplit=1)[0])
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules  # noqa: E402  pylint: disable=wrong-import-position
 
 ACTIONS = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
 FIELDS = ("user", "owner", "author", "members", "team", "status", "title", "tags",
