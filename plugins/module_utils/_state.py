@@ -336,42 +336,8 @@ def collection_desired(spec, current):
         auth = {}
     fields = (current or {}).get("fields") or []
     if auth:
-        pw = auth.get("password") or {}
-        if pw.get("enabled") is not None:
-            set_path(desired, ("passwordAuth", "enabled"), pw["enabled"])
-        if pw.get("identity_fields") is not None:
-            set_path(desired, ("passwordAuth", "identityFields"), list(pw["identity_fields"]))
-        oauth2 = auth.get("oauth2") or {}
-        if oauth2.get("enabled") is not None:
-            set_path(desired, ("oauth2", "enabled"), oauth2["enabled"])
-        for block in ("otp", "mfa"):
-            for key, value in (auth.get(block) or {}).items():
-                if value is not None:
-                    set_path(desired, (block, key), value)
-        for key, value in (auth.get("token_durations") or {}).items():
-            if value is None:
-                continue
-            if key not in TOKEN_KEYS:
-                errors.append("collection %s: unknown token duration %s" % (name, key))
-                continue
-            set_path(desired, (TOKEN_KEYS[key], "duration"), value)
-        only_verified = auth.get("only_verified")
-        if only_verified is not None:
-            cur_rule = desired.get("authRule", (current or {}).get("authRule"))
-            if only_verified and not rule_requires_verified(cur_rule):
-                if "authRule" in rules and rules["authRule"] is not None:
-                    errors.append("collection %s: auth.only_verified is true but the declared authRule %r "
-                                  "does not require verified = true" % (name, rules["authRule"]))
-                elif cur_rule in ("", None):
-                    desired["authRule"] = VERIFIED_RULE
-                else:
-                    desired["authRule"] = "(%s) && %s" % (cur_rule, VERIFIED_RULE)
-            elif not only_verified and rule_requires_verified(cur_rule):
-                if _norm_rule(cur_rule) == VERIFIED_RULE and "authRule" not in rules:
-                    desired["authRule"] = ""
-                else:
-                    errors.append("collection %s: auth.only_verified is false but authRule %r requires "
-                                  "verified = true; declare rules.authRule instead" % (name, cur_rule))
+        _auth_desired(name, auth, desired, errors)
+        _only_verified_desired(name, auth.get("only_verified"), rules, current, desired, errors)
         if auth.get("min_password_length") is not None:
             field = _field_by_name(fields, "password")
             want = int(auth["min_password_length"])
@@ -388,6 +354,50 @@ def collection_desired(spec, current):
         if want is not None and bool(field.get("protected")) != bool(want):
             field_changes.append((("fields", fname, "protected"), bool(field.get("protected")), bool(want)))
     return desired, field_changes, errors
+
+
+def _auth_desired(name, auth, desired, errors):
+    """The declared auth options (password, oauth2, otp, mfa, token durations) into ``desired``."""
+    pw = auth.get("password") or {}
+    if pw.get("enabled") is not None:
+        set_path(desired, ("passwordAuth", "enabled"), pw["enabled"])
+    if pw.get("identity_fields") is not None:
+        set_path(desired, ("passwordAuth", "identityFields"), list(pw["identity_fields"]))
+    oauth2 = auth.get("oauth2") or {}
+    if oauth2.get("enabled") is not None:
+        set_path(desired, ("oauth2", "enabled"), oauth2["enabled"])
+    for block in ("otp", "mfa"):
+        for key, value in (auth.get(block) or {}).items():
+            if value is not None:
+                set_path(desired, (block, key), value)
+    for key, value in (auth.get("token_durations") or {}).items():
+        if value is None:
+            continue
+        if key not in TOKEN_KEYS:
+            errors.append("collection %s: unknown token duration %s" % (name, key))
+            continue
+        set_path(desired, (TOKEN_KEYS[key], "duration"), value)
+
+
+def _only_verified_desired(name, only_verified, rules, current, desired, errors):
+    """``auth.only_verified`` as an authRule that requires (or no longer requires) ``verified = true``."""
+    if only_verified is None:
+        return
+    cur_rule = desired.get("authRule", (current or {}).get("authRule"))
+    if only_verified and not rule_requires_verified(cur_rule):
+        if "authRule" in rules and rules["authRule"] is not None:
+            errors.append("collection %s: auth.only_verified is true but the declared authRule %r "
+                          "does not require verified = true" % (name, rules["authRule"]))
+        elif cur_rule in ("", None):
+            desired["authRule"] = VERIFIED_RULE
+        else:
+            desired["authRule"] = "(%s) && %s" % (cur_rule, VERIFIED_RULE)
+    elif not only_verified and rule_requires_verified(cur_rule):
+        if _norm_rule(cur_rule) == VERIFIED_RULE and "authRule" not in rules:
+            desired["authRule"] = ""
+        else:
+            errors.append("collection %s: auth.only_verified is false but authRule %r requires "
+                          "verified = true; declare rules.authRule instead" % (name, cur_rule))
 
 
 OAUTH2_SECRET_KEY = "clientSecret"
