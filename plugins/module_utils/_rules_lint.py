@@ -468,24 +468,30 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
         return findings
     joined = sorted(set(n.collection for n in parser.collections))
     if joined:
-        findings.append(RuleFinding(
-            "collection_join", "info",
-            "%s joins other collection(s) with @collection: %s" % (action, ", ".join(joined)),
-            {"action": action, "collections": joined}))
-        if collections:
-            for name in joined:
-                coll = collections.get(name)
-                if not coll:
-                    continue
-                exposure, rule_name = _readability(name, coll)
-                if exposure:
-                    findings.append(RuleFinding(
-                        "joined_collection_readable", "high" if exposure == "public" else "medium",
-                        "%s relies on collection %r, whose %s lets %s read it" % (
-                            action, name, rule_name,
-                            "anyone" if exposure == "public" else "any authenticated user"),
-                        {"action": action, "collection": name, "rule": rule_name,
-                         "exposure": exposure}))
+        findings.extend(_join_findings(action, joined, collections))
+    return findings
+
+
+def _join_findings(action, joined, collections):
+    """``collection_join`` for the joined collections, plus ``joined_collection_readable`` for each one
+    (among ``collections``) that guests or any signed-in user can read."""
+    findings = [RuleFinding(
+        "collection_join", "info",
+        "%s joins other collection(s) with @collection: %s" % (action, ", ".join(joined)),
+        {"action": action, "collections": joined})]
+    for name in joined if collections else ():
+        coll = collections.get(name)
+        if not coll:
+            continue
+        exposure, rule_name = _readability(name, coll)
+        if exposure:
+            findings.append(RuleFinding(
+                "joined_collection_readable", "high" if exposure == "public" else "medium",
+                "%s relies on collection %r, whose %s lets %s read it" % (
+                    action, name, rule_name,
+                    "anyone" if exposure == "public" else "any authenticated user"),
+                {"action": action, "collection": name, "rule": rule_name,
+                 "exposure": exposure}))
     return findings
 
 
