@@ -356,6 +356,8 @@ class PocketBaseClient(object):
                 hint="Set api_generation to %s or to auto (detect from the API shape)." % env)
         return None
 
+    # long: one flat table from HTTP status to error kind, message and hint; split up, the cases
+    # (and their order: login before 403, 403 allowlist before plain 403) would be harder to review
     def _raise_for(self, status, body, method, path, login=False):
         if 200 <= status < 300:
             return
