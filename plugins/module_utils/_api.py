@@ -30,8 +30,9 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._pb_version imp
 # re-exported: modules, the audit and tests import these names from _api
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api_errors import ERROR_KINDS  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._pb_version import (  # noqa: F401 pylint: disable=unused-import
-    CLI_VERSION_RE, host_version, parse_cli_version, version_tuple,
+    CLI_VERSION_RE, host_version, parse_cli_version,
 )
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple  # noqa: F401 pylint: disable=unused-import
 
 DEFAULT_URL = "http://127.0.0.1:8090"
 GENERATIONS = ("v022", "v023")

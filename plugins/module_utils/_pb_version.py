@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple
+
 CLI_VERSION_RE = re.compile(r"(?:pocketbase\s+version\s+)?v?(\d+\.\d+\.\d+)")
 
 
@@ -32,17 +34,6 @@ def host_version(module, binary="pocketbase"):
     if rc != 0:
         return None
     return parse_cli_version(out or err)
-
-
-def version_tuple(version, min_parts=2):
-    """``"0.40.6"`` -> ``(0, 40, 6)``; missing parts up to three are 0; ``None`` for anything with fewer
-    than ``min_parts`` numbers (``min_parts=3`` when only an exact release may match)."""
-    if not version:
-        return None
-    parts = re.findall(r"\d+", str(version))[:3]
-    if len(parts) < min_parts:
-        return None
-    return tuple(int(p) for p in parts + ["0"] * (3 - len(parts)))
 
 
 def generation_of(version):

@@ -57,6 +57,8 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._rules_parser i
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._rules_lint import (
     RuleFinding, is_public_in_effect, lint_rule,
 )
+# one version parser for the client, the rules and the audit (tests/unit/test_compat.py)
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple  # noqa: F401 pylint: disable=unused-import
 # _audit/rul.py reuses the linter's readability of a collection (through this facade)
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._rules_lint import _readability  # noqa: F401 pylint: disable=unused-import
 

@@ -13,14 +13,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._state import _field_by_name
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import INSTALLER_EMAIL, field_by_name
 
-SUPERUSER_INSTALLER = "__pbinstaller@example.com"
+SUPERUSER_INSTALLER = INSTALLER_EMAIL
 
 
 def superuser_password_policy(collection):
     """``{"min": int, "max": int|None, "pattern": str|None}`` of the ``password`` field of ``_superusers``."""
-    field = _field_by_name((collection or {}).get("fields") or [], "password") or {}
+    field = field_by_name((collection or {}).get("fields") or [], "password") or {}
     minimum = field.get("min") if isinstance(field.get("min"), int) and field.get("min") > 0 else 8
     maximum = field.get("max") if isinstance(field.get("max"), int) and field.get("max") > 0 else None
     return {"min": minimum, "max": maximum, "pattern": field.get("pattern") or None}

@@ -43,7 +43,7 @@ options:
     default: [api]
   profile:
     description:
-      - C(baseline) runs the article's minimum posture for small projects, C(strict) the full checklist.
+      - C(baseline) runs the source article's minimum posture for small projects (docs/sources.md), C(strict) the full checklist.
     type: str
     choices: [baseline, strict]
     default: baseline
@@ -404,8 +404,8 @@ def prove_public_files(host, url, timeout, validate_certs):
     """Fetch the risky files found in the public dir through the server (PBG-FIL-004 evidence)."""
     def fetch(file_url):
         try:
-            resp = open_url(file_url, method="GET", timeout=timeout, validate_certs=validate_certs,
-                            follow_redirects="none", http_agent="pbguard-audit")
+            resp = _http.bounded_open_url(file_url, method="GET", timeout=timeout, validate_certs=validate_certs,
+                                          follow_redirects="none")
             return resp.getcode(), resp.read()
         except Exception as exc:  # pylint: disable=broad-except
             if getattr(exc, "code", None) is None:
