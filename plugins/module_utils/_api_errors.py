@@ -81,4 +81,3 @@ def _without(err, secret):
     return PocketBaseError(err.kind, err.message.replace(secret, MASK), status=err.status,
                            hint=err.hint.replace(secret, MASK) if err.hint else err.hint,
                            data=json.loads(json.dumps(err.data).replace(secret, MASK)) if err.data else err.data)
-

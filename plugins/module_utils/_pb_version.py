@@ -47,4 +47,3 @@ def generation_of(version):
 def describe_generation(generation):
     return {"v022": "PocketBase 0.22 or older (admins API)",
             "v023": "PocketBase 0.23+ (_superusers collection)"}.get(generation, "unknown")
-

@@ -69,4 +69,3 @@ __all__ = [
     "CollectionRef", "Macro", "Literal", "Call",
     "ACTIONS", "MACROS", "MODIFIERS", "FUNCTIONS", "FINDING_CODES",
 ]
-

@@ -341,4 +341,3 @@ def iter_operands(node):
     for n in iter_nodes(node):
         if type(n) not in (And, Or, Group, Compare, Empty):
             yield n
-

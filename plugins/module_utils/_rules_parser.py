@@ -436,4 +436,3 @@ def referenced_collections(expr_or_node):
         return set(n.collection for n in parser.collections) if parser else set()
     node = expr_or_node
     return set(n.collection for n in iter_nodes(node) if isinstance(n, CollectionRef))
-
