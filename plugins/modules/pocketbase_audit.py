@@ -290,7 +290,8 @@ api_calls:
 incomplete:
   description:
     - True when the C(api) scope was selected but the API could not be read at all (not reachable, login
-      refused, ...). The module then fails unless O(fail_on=never), with the cause first in C(msg).
+      refused, ...). Every C(api) control is then C(error), so the module fails unless O(fail_on_error=false)
+      (or O(fail_on=never) with O(fail_on_error) unset), with the cause first in C(msg).
   returned: always
   type: bool
 causes:
@@ -522,13 +523,11 @@ def main():
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
-    if result["incomplete"] and p["fail_on"] != "never":
-        module.fail_json(msg="Audit incomplete: %s" % msg, **result)
     fail_on_error = p["fail_on_error"] if p["fail_on_error"] is not None else p["fail_on"] != "never"
     if s["error"] and fail_on_error:
-        module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "
-                             "not a pass. Fix the cause named in each error, or set fail_on_error=false to "
-                             "accept a partial audit." % (s["error"], msg), **result)
+        module.fail_json(msg="Audit incomplete: %s. %d control(s) could not be decided: an unchecked control is "
+                             "not a pass. Fix the cause named first, or set fail_on_error=false to accept a "
+                             "partial audit." % (msg, s["error"]), **result)
     module.exit_json(msg=msg, **result)
 
 
