@@ -21,19 +21,24 @@ from urllib.parse import quote, urlencode
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _http
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple  # noqa: F401 (re-exported)
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._api_errors import (
+    MASK, PocketBaseError, _envelope, _error_message, _flatten_validation, _without,
+)
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._pb_version import (
+    describe_generation, generation_of,
+)
+# re-exported: modules, the audit and tests import these names from _api
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._api_errors import ERROR_KINDS  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._pb_version import (  # noqa: F401 pylint: disable=unused-import
+    CLI_VERSION_RE, host_version, parse_cli_version,
+)
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple  # noqa: F401 pylint: disable=unused-import
 
 DEFAULT_URL = "http://127.0.0.1:8090"
 GENERATIONS = ("v022", "v023")
-ERROR_KINDS = (
-    "unreachable", "auth_failed", "mfa_required", "ip_forbidden", "version_mismatch",
-    "validation", "not_found", "forbidden", "http", "protocol",
-)
 VERSION_RE = re.compile(r"PocketBase v(\d+\.\d+\.\d+)")
-CLI_VERSION_RE = re.compile(r"(?:pocketbase\s+version\s+)?v?(\d+\.\d+\.\d+)")
 ASSET_RE = re.compile(r"""(?:\./|/_/)?assets/(index-[A-Za-z0-9_.-]+\.js)""")
 PER_PAGE = 500
-MASK = "********"
 
 
 def connection_argument_spec():
@@ -49,104 +54,6 @@ def connection_argument_spec():
         api_generation=dict(type="str", default="auto", choices=["auto", "v022", "v023"]),
         max_response_mb=dict(type="int", default=_http.DEFAULT_MAX_BYTES // (1024 * 1024)),
     )
-
-
-def parse_cli_version(output):
-    """Parse ``pocketbase --version`` output (``pocketbase version 0.40.6``) into ``"0.40.6"``."""
-    if not output:
-        return None
-    match = CLI_VERSION_RE.search(output.strip())
-    return match.group(1) if match else None
-
-
-def host_version(module, binary="pocketbase"):
-    """Version of the PocketBase binary on the managed host (``pocketbase --version``), or None."""
-    path = binary if "/" in binary else module.get_bin_path(binary)
-    if not path:
-        return None
-    rc, out, err = module.run_command([path, "--version"])
-    if rc != 0:
-        return None
-    return parse_cli_version(out or err)
-
-
-def generation_of(version):
-    """``'v022'`` for 0.22.x and older, ``'v023'`` for 0.23+; ``None`` if unknown."""
-    vt = version_tuple(version)
-    if vt is None:
-        return None
-    return "v022" if vt < (0, 23, 0) else "v023"
-
-
-def describe_generation(generation):
-    return {"v022": "PocketBase 0.22 or older (admins API)",
-            "v023": "PocketBase 0.23+ (_superusers collection)"}.get(generation, "unknown")
-
-
-class PocketBaseError(Exception):
-    """An API failure. ``kind`` is one of ERROR_KINDS; ``hint`` says how to fix it."""
-
-    def __init__(self, kind, message, status=None, hint=None, data=None):
-        super(PocketBaseError, self).__init__(message)
-        self.kind = kind
-        self.message = message
-        self.status = status
-        self.hint = hint
-        self.data = data
-
-    def __str__(self):
-        if self.hint:
-            return "%s Hint: %s" % (self.message, self.hint)
-        return self.message
-
-    def to_dict(self):
-        return {"kind": self.kind, "message": self.message, "status": self.status,
-                "hint": self.hint, "data": self.data}
-
-
-def _error_message(body):
-    """PocketBase's own message plus field messages, from either envelope (code/status)."""
-    if not isinstance(body, dict):
-        return None, {}
-    msg = body.get("message")
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    return msg, data
-
-
-def _flatten_validation(data, prefix=""):
-    """``{"backups": {"cron": {"code": .., "message": ..}}}`` -> ``["backups.cron: message (code)"]``."""
-    out = []
-    if not isinstance(data, dict):
-        return out
-    for key in sorted(data):
-        val = data[key]
-        path = "%s.%s" % (prefix, key) if prefix else str(key)
-        if isinstance(val, dict) and "message" in val and not isinstance(val.get("message"), dict):
-            code = val.get("code")
-            out.append("%s: %s%s" % (path, val.get("message"), " (%s)" % code if code else ""))
-        elif isinstance(val, dict):
-            out.extend(_flatten_validation(val, path))
-    return out
-
-
-def _envelope(body):
-    """'v022' if the error body uses the 0.22 ``code`` envelope, 'v023' for ``status``, else None."""
-    if not isinstance(body, dict):
-        return None
-    if "status" in body and "code" not in body:
-        return "v023"
-    if "code" in body and "status" not in body:
-        return "v022"
-    return None
-
-
-def _without(err, secret):
-    """The same error with ``secret`` masked in its message and hint."""
-    if not secret:
-        return err
-    return PocketBaseError(err.kind, err.message.replace(secret, MASK), status=err.status,
-                           hint=err.hint.replace(secret, MASK) if err.hint else err.hint,
-                           data=json.loads(json.dumps(err.data).replace(secret, MASK)) if err.data else err.data)
 
 
 class PocketBaseClient(object):
@@ -450,6 +357,8 @@ class PocketBaseClient(object):
                 hint="Set api_generation to %s or to auto (detect from the API shape)." % env)
         return None
 
+    # long: one flat table from HTTP status to error kind, message and hint; split up, the cases
+    # (and their order: login before 403, 403 allowlist before plain 403) would be harder to review
     def _raise_for(self, status, body, method, path, login=False):
         if 200 <= status < 300:
             return

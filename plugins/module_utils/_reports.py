@@ -243,36 +243,8 @@ def to_sarif(report, catalog):
             continue
         index[cid] = len(rules)
         rules.append(_sarif_rule(c, report["tool"].get("information_uri")))
-    results = []
-    for f in report["findings"]:
-        if f["status"] not in ("fail", "waived", "error") or f["control"] not in index:
-            continue
-        location = {
-            "physicalLocation": {"artifactLocation": {"uri": base_uri}},
-            "logicalLocations": [{"name": f["target"], "fullyQualifiedName": "%s/%s" % (host, f["target"]),
-                                  "kind": "resource"}],
-        }
-        if f.get("file"):
-            location["physicalLocation"] = {"artifactLocation": {"uri": _file_uri(f["file"])}}
-            if f.get("line"):
-                location["physicalLocation"]["region"] = {"startLine": int(f["line"])}
-        result = {
-            "ruleId": f["control"],
-            "ruleIndex": index[f["control"]],
-            "kind": "review" if f["status"] == "error" else "fail",
-            "level": "note" if f["status"] == "error" else SARIF_LEVEL[f["severity"]],
-            "message": {"text": "%s: %s" % (f["title"], f.get("evidence") or f["status"])},
-            "locations": [location],
-            "partialFingerprints": {"pbguardTarget/v1": "%s|%s|%s" % (host, f["control"], f["target"])},
-            "properties": {"status": f["status"], "severity": f["severity"], "host": host,
-                           "security-severity": SECURITY_SEVERITY[f["severity"]]},
-        }
-        if f["status"] == "waived":
-            w = f.get("waiver") or {}
-            result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                       "justification": "%s (expires %s)" % (w.get("justification", ""),
-                                                                             w.get("expires", "never"))}]
-        results.append(result)
+    results = [_sarif_result(f, host, base_uri, index) for f in report["findings"]
+               if f["status"] in ("fail", "waived", "error") and f["control"] in index]
     driver = {"name": TOOL_NAME, "version": report["tool"]["version"],
               "semanticVersion": report["tool"]["version"], "rules": rules}
     if report["tool"].get("information_uri"):
@@ -289,6 +261,36 @@ def to_sarif(report, catalog):
         }],
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def _sarif_result(f, host, base_uri, index):
+    """One SARIF result for a fail/waived/error finding ``f``; ``index``: control id -> rule index."""
+    location = {
+        "physicalLocation": {"artifactLocation": {"uri": base_uri}},
+        "logicalLocations": [{"name": f["target"], "fullyQualifiedName": "%s/%s" % (host, f["target"]),
+                              "kind": "resource"}],
+    }
+    if f.get("file"):
+        location["physicalLocation"] = {"artifactLocation": {"uri": _file_uri(f["file"])}}
+        if f.get("line"):
+            location["physicalLocation"]["region"] = {"startLine": int(f["line"])}
+    result = {
+        "ruleId": f["control"],
+        "ruleIndex": index[f["control"]],
+        "kind": "review" if f["status"] == "error" else "fail",
+        "level": "note" if f["status"] == "error" else SARIF_LEVEL[f["severity"]],
+        "message": {"text": "%s: %s" % (f["title"], f.get("evidence") or f["status"])},
+        "locations": [location],
+        "partialFingerprints": {"pbguardTarget/v1": "%s|%s|%s" % (host, f["control"], f["target"])},
+        "properties": {"status": f["status"], "severity": f["severity"], "host": host,
+                       "security-severity": SECURITY_SEVERITY[f["severity"]]},
+    }
+    if f["status"] == "waived":
+        w = f.get("waiver") or {}
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": "%s (expires %s)" % (w.get("justification", ""),
+                                                                         w.get("expires", "never"))}]
+    return result
 
 
 def _sarif_rule(c, information_uri=None):

@@ -19,10 +19,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import re
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import PocketBaseError
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import INSTALLER_EMAIL, field_by_name
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import field_by_name
 
 MASK = "********"
 
@@ -331,42 +330,8 @@ def collection_desired(spec, current):
         auth = {}
     fields = (current or {}).get("fields") or []
     if auth:
-        pw = auth.get("password") or {}
-        if pw.get("enabled") is not None:
-            set_path(desired, ("passwordAuth", "enabled"), pw["enabled"])
-        if pw.get("identity_fields") is not None:
-            set_path(desired, ("passwordAuth", "identityFields"), list(pw["identity_fields"]))
-        oauth2 = auth.get("oauth2") or {}
-        if oauth2.get("enabled") is not None:
-            set_path(desired, ("oauth2", "enabled"), oauth2["enabled"])
-        for block in ("otp", "mfa"):
-            for key, value in (auth.get(block) or {}).items():
-                if value is not None:
-                    set_path(desired, (block, key), value)
-        for key, value in (auth.get("token_durations") or {}).items():
-            if value is None:
-                continue
-            if key not in TOKEN_KEYS:
-                errors.append("collection %s: unknown token duration %s" % (name, key))
-                continue
-            set_path(desired, (TOKEN_KEYS[key], "duration"), value)
-        only_verified = auth.get("only_verified")
-        if only_verified is not None:
-            cur_rule = desired.get("authRule", (current or {}).get("authRule"))
-            if only_verified and not rule_requires_verified(cur_rule):
-                if "authRule" in rules and rules["authRule"] is not None:
-                    errors.append("collection %s: auth.only_verified is true but the declared authRule %r "
-                                  "does not require verified = true" % (name, rules["authRule"]))
-                elif cur_rule in ("", None):
-                    desired["authRule"] = VERIFIED_RULE
-                else:
-                    desired["authRule"] = "(%s) && %s" % (cur_rule, VERIFIED_RULE)
-            elif not only_verified and rule_requires_verified(cur_rule):
-                if _norm_rule(cur_rule) == VERIFIED_RULE and "authRule" not in rules:
-                    desired["authRule"] = ""
-                else:
-                    errors.append("collection %s: auth.only_verified is false but authRule %r requires "
-                                  "verified = true; declare rules.authRule instead" % (name, cur_rule))
+        _auth_desired(name, auth, desired, errors)
+        _only_verified_desired(name, auth.get("only_verified"), rules, current, desired, errors)
         if auth.get("min_password_length") is not None:
             field = field_by_name(fields, "password")
             want = int(auth["min_password_length"])
@@ -383,6 +348,50 @@ def collection_desired(spec, current):
         if want is not None and bool(field.get("protected")) != bool(want):
             field_changes.append((("fields", fname, "protected"), bool(field.get("protected")), bool(want)))
     return desired, field_changes, errors
+
+
+def _auth_desired(name, auth, desired, errors):
+    """The declared auth options (password, oauth2, otp, mfa, token durations) into ``desired``."""
+    pw = auth.get("password") or {}
+    if pw.get("enabled") is not None:
+        set_path(desired, ("passwordAuth", "enabled"), pw["enabled"])
+    if pw.get("identity_fields") is not None:
+        set_path(desired, ("passwordAuth", "identityFields"), list(pw["identity_fields"]))
+    oauth2 = auth.get("oauth2") or {}
+    if oauth2.get("enabled") is not None:
+        set_path(desired, ("oauth2", "enabled"), oauth2["enabled"])
+    for block in ("otp", "mfa"):
+        for key, value in (auth.get(block) or {}).items():
+            if value is not None:
+                set_path(desired, (block, key), value)
+    for key, value in (auth.get("token_durations") or {}).items():
+        if value is None:
+            continue
+        if key not in TOKEN_KEYS:
+            errors.append("collection %s: unknown token duration %s" % (name, key))
+            continue
+        set_path(desired, (TOKEN_KEYS[key], "duration"), value)
+
+
+def _only_verified_desired(name, only_verified, rules, current, desired, errors):
+    """``auth.only_verified`` as an authRule that requires (or no longer requires) ``verified = true``."""
+    if only_verified is None:
+        return
+    cur_rule = desired.get("authRule", (current or {}).get("authRule"))
+    if only_verified and not rule_requires_verified(cur_rule):
+        if "authRule" in rules and rules["authRule"] is not None:
+            errors.append("collection %s: auth.only_verified is true but the declared authRule %r "
+                          "does not require verified = true" % (name, rules["authRule"]))
+        elif cur_rule in ("", None):
+            desired["authRule"] = VERIFIED_RULE
+        else:
+            desired["authRule"] = "(%s) && %s" % (cur_rule, VERIFIED_RULE)
+    elif not only_verified and rule_requires_verified(cur_rule):
+        if _norm_rule(cur_rule) == VERIFIED_RULE and "authRule" not in rules:
+            desired["authRule"] = ""
+        else:
+            errors.append("collection %s: auth.only_verified is false but authRule %r requires "
+                          "verified = true; declare rules.authRule instead" % (name, cur_rule))
 
 
 OAUTH2_SECRET_KEY = "clientSecret"
@@ -503,99 +512,3 @@ def execute(module, client, run, action):
         return run(module, client)
     except PocketBaseError as err:
         module.fail_json(msg=error_message(err, action), error=error_details(err))
-
-
-# ---------------------------------------------------------------------------
-# Superusers (0.23+ _superusers records)
-
-SUPERUSER_INSTALLER = INSTALLER_EMAIL
-
-
-def superuser_password_policy(collection):
-    """``{"min": int, "max": int|None, "pattern": str|None}`` of the ``password`` field of ``_superusers``."""
-    field = field_by_name((collection or {}).get("fields") or [], "password") or {}
-    minimum = field.get("min") if isinstance(field.get("min"), int) and field.get("min") > 0 else 8
-    maximum = field.get("max") if isinstance(field.get("max"), int) and field.get("max") > 0 else None
-    return {"min": minimum, "max": maximum, "pattern": field.get("pattern") or None}
-
-
-def password_problem(password, policy):
-    """Why PocketBase would reject ``password`` under ``policy`` (never quoting it), or None."""
-    if len(password) < policy["min"]:
-        return "is shorter than the server's minimum of %d characters" % policy["min"]
-    if policy.get("max") and len(password) > policy["max"]:
-        return "is longer than the server's maximum of %d characters" % policy["max"]
-    if policy.get("pattern"):
-        try:
-            if not re.search(policy["pattern"], password):
-                return "does not match the server's password pattern"
-        except re.error:
-            return None
-    return None
-
-
-def is_connection_superuser(email, record, me):
-    """True when ``record`` (``email``) is the superuser the module is logged in as (``me``)."""
-    return email == me.get("email") or bool(me.get("id") and record.get("id") == me["id"])
-
-
-def superuser_plan(existing, declared, me, policy, exclusive=False, update_password="on_create",
-                   logs_in=None, rotate=None):
-    """What to do, before doing anything: ``existing`` maps lower-case email -> record, ``declared``
-    lower-case email -> item (email/password/state), ``me`` the connection identity (email/id),
-    ``policy`` from superuser_password_policy, ``logs_in(email, password)`` tests a password,
-    ``rotate`` ``(current_email, new_email, new_password)`` when the connection's own superuser is
-    to change e-mail and/or password (it logged in with the previous credentials).
-
-    Returns ``{"create": [(email, pw)], "update": [(email, record, pw)], "delete": [(email, record)],
-    "rotate": (current_email, record, new_email, pw) | None, "unchanged": [email], "errors": [str]}``;
-    nothing may be written when ``errors`` is not empty.
-    """
-    plan = {"create": [], "update": [], "delete": [], "rotate": None, "unchanged": [], "errors": []}
-    errors = plan["errors"]
-    current = new = None
-    if rotate:
-        current, new, new_password = rotate
-        problem = password_problem(new_password, policy)
-        if problem:
-            errors.append("the new connection password %s" % problem)
-        if current not in existing:
-            errors.append("previous_email %s is not a superuser" % current)
-        elif new != current and new in existing:
-            errors.append("cannot rename %s to %s: that superuser already exists" % (current, new))
-        elif declared.get(new, {}).get("state") == "absent":
-            errors.append("%s is the new connection e-mail and cannot be declared absent" % new)
-        else:
-            plan["rotate"] = (current, existing[current], new, new_password)
-    for email, item in declared.items():
-        record = existing.get(email)
-        password = item.get("password")
-        if password:
-            problem = password_problem(password, policy)
-            if problem:
-                errors.append("superusers[%s].password %s" % (email, problem))
-        if item.get("state") == "absent":
-            if record:
-                plan["delete"].append((email, record))
-            continue
-        if rotate and email in (current, new):
-            continue
-        if record is None:
-            if not password:
-                errors.append("superuser %s does not exist and has no password to create it with" % email)
-            else:
-                plan["create"].append((email, password))
-        elif update_password == "always" and password and logs_in and not logs_in(email, password):
-            plan["update"].append((email, record, password))
-        else:
-            plan["unchanged"].append(email)
-    if exclusive:
-        kept = set(declared) | {current}
-        plan["delete"].extend((email, record) for email, record in existing.items()
-                              if email not in kept and email != SUPERUSER_INSTALLER)
-    for email, record in plan["delete"]:
-        if is_connection_superuser(email, record, me) or email == current:
-            errors.append("refusing to delete %s: it is the superuser this module is authenticated as "
-                          "(to rotate its e-mail, connect with the new e-mail and set previous_email)" % email)
-    plan["delete"].sort(key=lambda pair: pair[0])
-    return plan

@@ -198,7 +198,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     connection_argument_spec,
     fail_module,
 )
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile, _state
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile, _state, _superuser_state
 
 SU = "/api/collections/_superusers"
 
@@ -320,8 +320,8 @@ def plan_superusers(module, client, rotate):
         existing[record["email"].lower()] = record
     su_coll = client.request("GET", SU, expect=dict)
     me = current_identity(module, rotate[0] if rotate else None)
-    plan = _state.superuser_plan(
-        existing, declared, me, _state.superuser_password_policy(su_coll), exclusive=p["exclusive"],
+    plan = _superuser_state.superuser_plan(
+        existing, declared, me, _superuser_state.superuser_password_policy(su_coll), exclusive=p["exclusive"],
         update_password=p["update_password"], rotate=rotate,
         logs_in=lambda email, password: password_logs_in(client, email, password))
     if plan["errors"]:
@@ -440,7 +440,7 @@ def apply_plan(module, client, plan, existing, me, token_info, mfa, result):
         created = []  # every create succeeded: later failures keep them (they were declared)
         # passwords before minting: a password reset rotates the record's tokenKey, which would
         # invalidate a token minted earlier. The connection identity goes last (its session ends).
-        mine = [u for u in plan["update"] if _state.is_connection_superuser(u[0], u[1], me)]
+        mine = [u for u in plan["update"] if _superuser_state.is_connection_superuser(u[0], u[1], me)]
         for email, record, password in [u for u in plan["update"] if u not in mine]:
             _patch(client, reqs, record, {"password": password, "passwordConfirm": password})
             done["password_updated"].append(email)

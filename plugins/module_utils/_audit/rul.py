@@ -326,6 +326,7 @@ def rule_logic_issues(collections, generation, public=lambda collection, rule: F
         who_gets_in = question in (_rule_questions.guest_satisfiable, _rule_questions.open_collection_access)
         issues = question(schema, public=public) if who_gets_in else question(schema)
         out.extend((cid, severity[cid], issue) for issue in issues)
+    return out
 
 
 # --------------------------------------------------------------------------- view collections (PBG-RUL-020)
