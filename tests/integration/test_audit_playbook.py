@@ -31,8 +31,8 @@ def run_playbook(tmp_path, collections_dir, srv, cli_args=(), extra_hosts=None, 
     """``extra_hosts``: {inventory name: host_vars} of further hosts, on top of ``pbtest`` (auditing ``srv``)."""
     inv = tmp_path / "inventory"
     (inv / "host_vars").mkdir(parents=True, exist_ok=True)
-    (inv / "hosts.ini").write_text("[pocketbase]\n" + "".join("%s ansible_connection=local\n" % name for name in
-                                                                ["pbtest"] + sorted(extra_hosts or {})))
+    names = ["pbtest"] + sorted(extra_hosts or {})
+    (inv / "hosts.ini").write_text("[pocketbase]\n" + "".join("%s ansible_connection=local\n" % n for n in names))
     for name, own_vars in (extra_hosts or {}).items():
         (inv / "host_vars" / (name + ".json")).write_text(json.dumps(dict(own_vars, pbguard_become=False,
                                                                           pocketbase_audit_scope=["api"])))
