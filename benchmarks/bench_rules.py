@@ -20,10 +20,21 @@ import random
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "plugins", "module_utils"))
+import tempfile
 
-import _rules  # noqa: E402  pylint: disable=wrong-import-position
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _collection_on_path():
+    """Make ansible_collections.pbguard.pocketbase importable from this checkout (Ansible is not needed)."""
+    base = tempfile.mkdtemp(prefix="pbguard-bench-")
+    os.makedirs(os.path.join(base, "ansible_collections", "pbguard"))
+    os.symlink(os.path.join(HERE, ".."), os.path.join(base, "ansible_collections", "pbguard", "pocketbase"))
+    sys.path.insert(0, base)
+
+
+_collection_on_path()
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules  # noqa: E402  pylint: disable=wrong-import-position
 
 ACTIONS = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
 FIELDS = ("user", "owner", "author", "members", "team", "status", "title", "tags",

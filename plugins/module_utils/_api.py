@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _http
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple  # noqa: F401 (re-exported)
 
 DEFAULT_URL = "http://127.0.0.1:8090"
 GENERATIONS = ("v022", "v023")
@@ -67,17 +68,6 @@ def host_version(module, binary="pocketbase"):
     if rc != 0:
         return None
     return parse_cli_version(out or err)
-
-
-def version_tuple(version, min_parts=2):
-    """``"0.40.6"`` -> ``(0, 40, 6)``; missing parts up to three are 0; ``None`` for anything with fewer
-    than ``min_parts`` numbers (``min_parts=3`` when only an exact release may match)."""
-    if not version:
-        return None
-    parts = re.findall(r"\d+", str(version))[:3]
-    if len(parts) < min_parts:
-        return None
-    return tuple(int(p) for p in parts + ["0"] * (3 - len(parts)))
 
 
 def generation_of(version):

@@ -185,11 +185,17 @@ def normalize_auth_v022(col, settings=None):
     }
 
 
-def _field_by_name(fields, name):
+# PocketBase's core.DefaultInstallerEmail: the throwaway superuser 0.23+ seeds (with a 30-minute installer token
+# printed to the log) while no other superuser exists; PocketBase matches it exactly, so does pbguard.
+INSTALLER_EMAIL = "__pbinstaller@example.com"
+
+
+def field_by_name(fields, name):
+    """The field dict called ``name`` in a 0.23+ ``fields`` list (the same object), or ``None``."""
     for field in fields or []:
         if field.get("name") == name:
             return field
-    return {}
+    return None
 
 
 def normalize_auth_v023(col):
@@ -198,7 +204,7 @@ def normalize_auth_v023(col):
     oauth2 = col.get("oauth2") or {}
     otp = col.get("otp") or {}
     mfa = col.get("mfa") or {}
-    email = _field_by_name(fields, "email")
+    email = field_by_name(fields, "email") or {}
     auth_rule = col.get("authRule")
     return {
         "password": {"enabled": bool(pw.get("enabled")), "identity_fields": list(pw.get("identityFields") or [])},
@@ -207,7 +213,7 @@ def normalize_auth_v023(col):
         "otp": {"enabled": bool(otp.get("enabled")), "duration": otp.get("duration"), "length": otp.get("length")},
         "mfa": {"enabled": bool(mfa.get("enabled")), "duration": mfa.get("duration"), "rule": mfa.get("rule")},
         "only_verified": bool(auth_rule and VERIFIED_RE.search(auth_rule)),
-        "min_password_length": _field_by_name(fields, "password").get("min"),
+        "min_password_length": (field_by_name(fields, "password") or {}).get("min"),
         "token_durations": {
             "auth": _duration(col.get("authToken")),
             "password_reset": _duration(col.get("passwordResetToken")),

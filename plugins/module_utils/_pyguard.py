@@ -30,7 +30,8 @@ def require_supported_python(version_info=None, out=None, exit_func=None):
     if version_info[:2] >= MIN_PYTHON:
         return True
     (out or sys.stdout).write(json.dumps({"failed": True, "msg": unsupported_message(version_info)}) + "\n")
-    (exit_func or sys.exit)(1)
+    # Runs before AnsibleModule can be imported on such a Python, so fail_json is not available here.
+    (exit_func or sys.exit)(1)  # pylint: disable=ansible-bad-function
     return False
 
 

@@ -45,6 +45,8 @@ __metaclass__ = type
 import re
 from collections import namedtuple
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._version import version_tuple
+
 __all__ = [
     "RuleSyntaxError", "parse", "format_rule", "lint_rule", "RuleFinding",
     "referenced_collections", "is_public_in_effect", "iter_nodes", "iter_operands",
@@ -1051,23 +1053,16 @@ _SEV_AUTH_ONLY = {"listRule": "medium", "viewRule": "medium", "updateRule": "hig
 _READ_ACTIONS = ("listRule", "viewRule")
 
 
-# 0.23+ features that arrived in later releases (CHANGELOG, FACTS section 8)
+# 0.23+ features that arrived in later releases (docs/pocketbase-facts.md#rule-syntax)
 FEATURE_SINCE = {":lower": (0, 24, 0), "@yesterday": (0, 24, 0), "@tomorrow": (0, 24, 0),
                  "geoDistance()": (0, 27, 0), ":changed": (0, 34, 0), "strftime()": (0, 36, 0)}
-
-
-def _version_tuple(version):
-    parts = re.findall(r"\d+", str(version))[:3]
-    if not parts:
-        return None
-    return tuple(int(p) for p in parts) + (0,) * (3 - len(parts))
 
 
 def _mismatches(specials, generation, version=None):
     """identifier_generation_mismatch findings from the parser's special nodes."""
     out = []
     seen = set()
-    vt = _version_tuple(version) if version else None
+    vt = version_tuple(version, min_parts=1) if version else None
     for n in specials:
         t = type(n)
         problem = None
@@ -1222,7 +1217,7 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
     ``:changed`` 0.34, ``strftime()`` 0.36); a version before 0.23 implies generation ``v022``.
     """
     if version:
-        vt = _version_tuple(version)
+        vt = version_tuple(version, min_parts=1)
         if vt is not None and vt < (0, 23, 0):
             generation = "v022"
     if action not in ACTIONS:

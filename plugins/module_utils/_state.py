@@ -22,10 +22,11 @@ import copy
 import re
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import PocketBaseError
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import INSTALLER_EMAIL, field_by_name
 
 MASK = "********"
 
-# Settings secrets are write-only (FACTS §4): never read, never compared,
+# Settings secrets are write-only (docs/pocketbase-facts.md#settings-secrets): never read, never compared,
 # never round-tripped from a GET into a PATCH.
 SETTINGS_SECRET_PATHS = (
     ("smtp", "password"),
@@ -300,13 +301,6 @@ def rule_requires_verified(rule):
     return any(part.strip().strip("()").strip() == VERIFIED_RULE for part in text.split("&&"))
 
 
-def _field_by_name(fields, name):
-    for field in fields or []:
-        if field.get("name") == name:
-            return field
-    return None
-
-
 def collection_desired(spec, current):
     """Translate a declared collection spec into the raw 0.23+ managed keys.
 
@@ -374,14 +368,14 @@ def collection_desired(spec, current):
                     errors.append("collection %s: auth.only_verified is false but authRule %r requires "
                                   "verified = true; declare rules.authRule instead" % (name, cur_rule))
         if auth.get("min_password_length") is not None:
-            field = _field_by_name(fields, "password")
+            field = field_by_name(fields, "password")
             want = int(auth["min_password_length"])
             if field is None:
                 errors.append("collection %s: no password field" % name)
             elif field.get("min") != want:
                 field_changes.append((("fields", "password", "min"), field.get("min"), want))
     for fname, fspec in (spec.get("files") or {}).items():
-        field = _field_by_name(fields, fname)
+        field = field_by_name(fields, fname)
         if field is None or field.get("type") != "file":
             errors.append("collection %s: %s is not a file field" % (name, fname))
             continue
@@ -469,7 +463,7 @@ def collection_plan(spec, current, oauth2_secrets=None, update_secrets="on_chang
         if field_changes:
             fields = copy.deepcopy(current.get("fields") or [])
             for (_f, fname, attr), _old, new in field_changes:
-                _field_by_name(fields, fname)[attr] = new
+                field_by_name(fields, fname)[attr] = new
             entry["fields"] = fields
         if providers is not None:
             entry.setdefault("oauth2", {})["providers"] = providers
@@ -514,12 +508,12 @@ def execute(module, client, run, action):
 # ---------------------------------------------------------------------------
 # Superusers (0.23+ _superusers records)
 
-SUPERUSER_INSTALLER = "__pbinstaller@example.com"
+SUPERUSER_INSTALLER = INSTALLER_EMAIL
 
 
 def superuser_password_policy(collection):
     """``{"min": int, "max": int|None, "pattern": str|None}`` of the ``password`` field of ``_superusers``."""
-    field = _field_by_name((collection or {}).get("fields") or [], "password") or {}
+    field = field_by_name((collection or {}).get("fields") or [], "password") or {}
     minimum = field.get("min") if isinstance(field.get("min"), int) and field.get("min") > 0 else 8
     maximum = field.get("max") if isinstance(field.get("max"), int) and field.get("max") > 0 else None
     return {"min": minimum, "max": maximum, "pattern": field.get("pattern") or None}

@@ -43,7 +43,7 @@ options:
     default: [api]
   profile:
     description:
-      - C(baseline) runs the article's minimum posture for small projects, C(strict) the full checklist.
+      - C(baseline) runs the source article's minimum posture for small projects (docs/sources.md), C(strict) the full checklist.
     type: str
     choices: [baseline, strict]
     default: baseline
@@ -292,7 +292,8 @@ api_calls:
 incomplete:
   description:
     - True when the C(api) scope was selected but the API could not be read at all (not reachable, login
-      refused, ...). The module then fails unless O(fail_on=never), with the cause first in C(msg).
+      refused, ...). Every C(api) control is then C(error), so the module fails unless O(fail_on_error=false)
+      (or O(fail_on=never) with O(fail_on_error) unset), with the cause first in C(msg).
   returned: always
   type: bool
 causes:
@@ -406,8 +407,8 @@ def prove_public_files(host, url, timeout, validate_certs):
     """Fetch the risky files found in the public dir through the server (PBG-FIL-004 evidence)."""
     def fetch(file_url):
         try:
-            resp = open_url(file_url, method="GET", timeout=timeout, validate_certs=validate_certs,
-                            follow_redirects="none", http_agent="pbguard-audit")
+            resp = _http.bounded_open_url(file_url, method="GET", timeout=timeout, validate_certs=validate_certs,
+                                          follow_redirects="none")
             return resp.getcode(), resp.read()
         except Exception as exc:  # pylint: disable=broad-except
             if getattr(exc, "code", None) is None:
@@ -524,13 +525,11 @@ def main():
     if failing:
         module.fail_json(msg="Audit failed: %d finding(s) at or above %s (%s)" % (len(failing), p["fail_on"], msg),
                          **result)
-    if result["incomplete"] and p["fail_on"] != "never":
-        module.fail_json(msg="Audit incomplete: %s" % msg, **result)
     fail_on_error = p["fail_on_error"] if p["fail_on_error"] is not None else p["fail_on"] != "never"
     if s["error"] and fail_on_error:
-        module.fail_json(msg="Audit incomplete: %d control(s) could not be decided (%s); an unchecked control is "
-                             "not a pass. Fix the cause named in each error, or set fail_on_error=false to "
-                             "accept a partial audit." % (s["error"], msg), **result)
+        module.fail_json(msg="Audit incomplete: %s. %d control(s) could not be decided: an unchecked control is "
+                             "not a pass. Fix the cause named first, or set fail_on_error=false to accept a "
+                             "partial audit." % (msg, s["error"]), **result)
     module.exit_json(msg=msg, **result)
 
 

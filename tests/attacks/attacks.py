@@ -41,7 +41,7 @@ sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "
 from pbhttp import Client, ConnectFailed  # noqa: E402
 import _pb_paths  # noqa: E402
 
-# Local copy of the advisory table (FACTS.md section 11); the pytest layer cross-checks it with
+# Local copy of the advisory table (docs/pocketbase-facts.md#advisories); the pytest layer cross-checks it with
 # plugins/module_utils/_controls.py when that module is importable.
 ADVISORIES = [
     {"id": "CVE-2024-38351", "ghsa": "GHSA-m93w-4fxv-r35v", "ranges": [("0.0.0", "0.22.14")]},

@@ -156,7 +156,7 @@ def predicted_accepted(rule, generation, version=None):
                   if f.code == "identifier_generation_mismatch"]
     # Accepted at save time although the release does not know them (the linter still
     # reports them: they do not do what they say): 0.22 takes @request.data.*:changed
-    # (FACTS §8) and unknown modifiers on @request.auth.*; 0.23-0.33 take
+    # (docs/pocketbase-facts.md#rule-syntax) and unknown modifiers on @request.auth.*; 0.23-0.33 take
     # @request.body.*:changed.
     if generation == "v022":
         mismatches = [i for i in mismatches
@@ -190,7 +190,8 @@ def _server_accepts(srv, index, rule):
 
 @pytest.mark.parametrize("version", ["0.40.6", "0.30.4", "0.22.27"])
 def test_parser_agrees_with_server(pb_server_factory, version):
-    # no auto-migration files: 0.22 then accepts collection writes in quick succession (FACTS §3)
+    # no auto-migration files: 0.22 then accepts collection writes in quick succession (each change
+    # otherwise writes a migration file named by the second: docs/pocketbase-facts.md#auto-migrations)
     srv = pb_server_factory(version, automigrate=False)
     disagreements = []
     accepted = rejected = 0

@@ -305,3 +305,24 @@ def test_build_snapshot_unfetched_sections_are_none():
     snap = _compat.build_snapshot("v023", health=load("v040_health_unauth.json"))
     assert set(snap) == SNAPSHOT_KEYS
     assert snap["collections"] is None and snap["settings"] is None and snap["superusers"] is None
+
+
+# --------------------------------------------------------------------------- one version parser, one field lookup
+
+def test_one_version_parser_for_client_rules_and_audit():
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _rules, _version
+    assert _api.version_tuple is _version.version_tuple is _rules.version_tuple
+    assert _version.version_tuple("v0.40.6") == (0, 40, 6)
+    assert _version.version_tuple("0.23") == (0, 23, 0)
+    assert _version.version_tuple("0") is None
+    assert _version.version_tuple("0", min_parts=1) == (0, 0, 0)
+    assert _version.version_tuple("0.23", min_parts=3) is None
+    assert _version.version_tuple("") is None and _version.version_tuple(None) is None
+
+
+def test_field_by_name_returns_the_field_itself():
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _state
+    fields = [{"name": "email"}, {"name": "password", "min": 8}]
+    assert _compat.field_by_name(fields, "password") is fields[1]
+    assert _compat.field_by_name(fields, "missing") is None and _compat.field_by_name(None, "x") is None
+    assert _state.field_by_name is _compat.field_by_name

@@ -263,6 +263,10 @@ FAIL_CASES = [
     Case("PBG-VER-002", "fail", snap=_set("version", "0.39.6")),
     Case("PBG-VER-003", "fail", probe=_set("disclosed_version", "0.40.6")),
     Case("PBG-IOC-001", "fail", snap=lambda s: s["superusers"].append({"id": "m", "email": "mallory@evil.test"})),
+    # PocketBase exempts only the exact installer address; a look-alike must not hide from IOC-001
+    Case("PBG-IOC-001", "fail",
+         snap=lambda s: s["superusers"].append({"id": "m", "email": "__pbinstaller@evil.test"}),
+         note="installer-lookalike"),
     Case("PBG-IOC-002", "fail", snap=lambda s: s["collections"].append(T.collection("exfil"))),
     Case("PBG-IOC-003", "fail", host=_set("hooks.sha256", {"a.pb.js": "cd"})),
     Case("PBG-IOC-004", "fail", host=_set("paths.binary", {"path": "/b", "mode": 0o775,

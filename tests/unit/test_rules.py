@@ -365,7 +365,7 @@ def test_large_expressions_do_not_explode():
 
 
 # --------------------------------------------------------------------------
-# what 0.22.27 accepted and rejected (samples/v022_rule_matrix.txt, FACTS §8)
+# what 0.22.27 accepted and rejected (samples/v022_rule_matrix.txt, docs/pocketbase-facts.md#rule-syntax)
 # --------------------------------------------------------------------------
 
 
@@ -405,7 +405,7 @@ def test_v022_matrix(rule, status, reason):
     codes = set(f.code for f in R.lint_rule(rule, "listRule", "v022"))
     if status == 200:
         assert "parse_error" not in codes
-        if ":changed" not in rule:  # 0.22 accepted :changed but ignores it (FACTS §8)
+        if ":changed" not in rule:  # 0.22 accepted :changed but ignores it (docs/pocketbase-facts.md#rule-syntax)
             assert "identifier_generation_mismatch" not in codes
         else:
             assert "identifier_generation_mismatch" in codes

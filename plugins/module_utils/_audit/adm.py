@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import INSTALLER_EMAIL
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
@@ -24,7 +25,6 @@ DEFAULT_LOOKING_EMAIL_RE = re.compile(
 # often a personal account behind an alias and proves nothing by itself.
 SHARED_EMAIL_RE = re.compile(r"^(shared|team|everyone|all|common|group|generic|anyone|staff-?shared)[-_.]?"
                              r"(admins?|accounts?|logins?|users?|ops)?[@+]", re.I)
-INSTALLER_EMAIL = "__pbinstaller@example.com"
 
 
 @control("PBG-ADM-001", title="No default-looking superuser accounts",

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._compat import INSTALLER_EMAIL
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, err, ok)
@@ -32,7 +33,7 @@ def check_ioc_unknown_superusers(ctx):
     out = [bad("superuser:" + (s.get("email") or s.get("id") or "?"),
                "superuser not in expected_superusers (compromise indicator)")
            for s in sus if (s.get("email") or "").lower() not in allowed
-           and not (s.get("email") or "").startswith("__pbinstaller@")]
+           and (s.get("email") or "") != INSTALLER_EMAIL]
     return out or [ok("superusers", "only declared superusers exist")]
 
 

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pbguard maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where a control comes from: the attack patterns and checklist sections of "7 ways to harden a
-self-hosted PocketBase", or beyond it. A control's ``source`` combines these strings.
+"""Where a control comes from: the attack patterns and checklist sections of "PocketBase Self-Hosted: 7 Ways
+Your Backend Gets Owned" (summarised in docs/sources.md), or beyond it. A control's ``source`` combines
+these strings.
 
 Private module_utils: the interface may change.
 """

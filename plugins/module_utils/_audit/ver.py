@@ -14,7 +14,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import e
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
 
-# Built-in advisory table (FACTS.md section 11). Ranges: list of (min inclusive or None, max exclusive).
+# Built-in advisory table (docs/pocketbase-facts.md#advisories). Ranges: list of (min inclusive or None, max exclusive).
 ADVISORIES = (
     {"id": "CVE-2024-38351", "ghsa": "GHSA-m93w-4fxv-r35v", "severity": "medium",
      "title": "password + OAuth2 unverified-email account linking",
