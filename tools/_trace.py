@@ -87,7 +87,7 @@ def _case_call(node):
 
 
 def unit_cases(root):
-    """{control id: {"pass": n, "fail": n}} from the case table (``Case(...)`` and ``GOOD_CONTEXT_PASSES``)."""
+    """{control id: {"pass": n, "fail": n[, "error": n]}} from the case table (``Case(...)`` and ``GOOD_CONTEXT_PASSES``)."""
     with open(os.path.join(root, CASES_FILE), encoding="utf-8") as fh:
         tree = ast.parse(fh.read())
     out = {}
@@ -140,7 +140,10 @@ def trace_lines(cid, check, traced):
     else:
         lines.append("- Enforced by: no role task (audit only)")
     cases = traced["cases"].get(cid, {"pass": 0, "fail": 0})
-    tests = ["`%s` (%d pass, %d fail)" % (CASES_FILE.replace(os.sep, "/"), cases["pass"], cases["fail"])]
+    counted = "%d pass, %d fail" % (cases["pass"], cases["fail"])
+    if cases.get("error"):
+        counted += ", %d error" % cases["error"]
+    tests = ["`%s` (%s)" % (CASES_FILE.replace(os.sep, "/"), counted)]
     tests += ["`%s`" % f for f in traced["tests"].get(cid, [])]
     lines.append("- Tests: %s" % ", ".join(tests))
     return lines

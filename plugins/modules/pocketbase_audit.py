@@ -141,6 +141,8 @@ options:
     description:
       - Opt-in weak-password probe of superuser logins with a handful of common passwords, stopping at the
         first HTTP 429. Only run it against servers you are allowed to test.
+      - PBG-ADM-006 passes only when every attempt was refused (HTTP 400/401); a probe stopped by a rate limit,
+        or attempts with no answer or a server error, make it C(error).
     type: bool
     default: false
   probe_max_attempts:

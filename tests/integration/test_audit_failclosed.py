@@ -73,3 +73,41 @@ def test_an_audit_that_cannot_reach_its_target_fails_by_default(run_tasks, close
     assert default["summary"]["pass"] == 0 and default["summary"]["error"] > 0
     assert not relaxed.failed and relaxed["summary"]["error"] > 0, relaxed
     assert "pbguard-pw-Unreach1" not in default.raw
+
+
+def adm_weak_password(probe):
+    ctx = _controls.AuditContext({"url": PUBLIC}, probe=probe, url=PUBLIC)
+    return _controls.run_controls(ctx, [_controls.CONTROLS_BY_ID["PBG-ADM-006"]])
+
+
+def test_a_credential_probe_stopped_by_the_rate_limiter_is_an_error(pb_server_factory):
+    """The old check read "stopped at the first 429, nothing accepted" as a pass; most passwords were never tried."""
+    srv = pb_server_factory(pick_version("0.23.0"))
+    rules = [{"label": "*:auth", "audience": "", "duration": 30, "maxRequests": 2}]
+    assert srv.api("PATCH", "/api/settings", {"rateLimits": {"enabled": True, "rules": rules,
+                                                             "excludedIPs": []}}).status == 200
+    probe = _controls.gather_probe(srv.url, _http.bounded_open_url, timeout=5, emails=[srv.email],
+                                   probe_credentials=True, max_attempts=20, pause=lambda _s: None)
+    cred = probe["credential_probe"]
+    assert cred["rate_limited"] and cred["attempts"] < 20 and not cred["weak"], cred
+    results = adm_weak_password(probe)
+    assert [r["status"] for r in results] == ["error"], results
+    assert "rate limiting (HTTP 429)" in results[0]["evidence"]
+
+
+def test_a_credential_probe_answered_with_server_errors_is_an_error():
+    """A login that answers 500 refused nothing: neither the probe nor the reachability check may pass it."""
+    def behaviour(handler):
+        if handler.path.endswith("/auth-with-password"):
+            return hostile.send_json(handler, 500, {"status": 500, "message": "boom", "data": {}})
+        return hostile.pocketbase_like()(handler)
+
+    with hostile.HostileServer(behaviour) as srv:
+        probe = _controls.gather_probe(srv.url, _http.bounded_open_url, timeout=5, emails=["ops@corp.test"],
+                                       probe_credentials=True, max_attempts=4, pause=lambda _s: None)
+    assert probe["credential_probe"]["attempts"] == 4 and probe["credential_probe"]["rejected"] == 0
+    results = adm_weak_password(probe)
+    assert [r["status"] for r in results] == ["error"], results
+    assert "4 of 4" in results[0]["evidence"]
+    logins = login_verdicts(verdicts(probe))
+    assert logins and all(r["status"] == "error" and "HTTP 500" in r["evidence"] for r in logins), logins

@@ -27,10 +27,15 @@ def collections_dir(tmp_path_factory):
     return str(base)
 
 
-def run_playbook(tmp_path, collections_dir, srv, cli_args=(), **extra_vars):
+def run_playbook(tmp_path, collections_dir, srv, cli_args=(), extra_hosts=None, **extra_vars):
+    """``extra_hosts``: {inventory name: host_vars} of further hosts, on top of ``pbtest`` (auditing ``srv``)."""
     inv = tmp_path / "inventory"
     (inv / "host_vars").mkdir(parents=True, exist_ok=True)
-    (inv / "hosts.ini").write_text("[pocketbase]\npbtest ansible_connection=local\n")
+    names = ["pbtest"] + sorted(extra_hosts or {})
+    (inv / "hosts.ini").write_text("[pocketbase]\n" + "".join("%s ansible_connection=local\n" % n for n in names))
+    for name, own_vars in (extra_hosts or {}).items():
+        (inv / "host_vars" / (name + ".json")).write_text(json.dumps(dict(own_vars, pbguard_become=False,
+                                                                          pocketbase_audit_scope=["api"])))
     host_vars = {
         "ansible_python_interpreter": sys.executable,
         "pbguard_become": False,
@@ -95,3 +100,28 @@ def test_audit_playbook_changes_nothing(pb_server_factory, tmp_path, collections
         recap = out[out.index("PLAY RECAP"):]
         assert "pbtest" in recap and "changed=0" in recap and "failed=0" in recap, recap
         assert (tmp_path / "controller" / "pbtest" / "pbguard-audit-pbtest.json").is_file()
+
+
+def test_fleet_summary_lists_a_host_whose_pocketbase_cannot_be_reached(pb_server_factory, tmp_path, collections_dir,
+                                                                       closed_port_url):
+    """Issue 17 item 3: two hosts, one auditing a real PocketBase and one a closed port. The run fails and the
+    fleet summary (JSON and Markdown) counts the second host as not audited instead of hiding it."""
+    srv = pb_server_factory("0.40.6", email="alice@corp.test")
+    down_vars = {"ansible_python_interpreter": sys.executable, "pocketbase_audit_url": closed_port_url,
+                 "pocketbase_audit_email": "ops@corp.test", "pocketbase_audit_password": "pbguard-pw-Down-host1",
+                 "pocketbase_audit_timeout": 3,
+                 "pocketbase_audit_remote_report_dir": str(tmp_path / "remote-down")}
+    proc = run_playbook(tmp_path, collections_dir, srv, pocketbase_audit_fail_on="never",
+                        extra_hosts={"pbdown": down_vars})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert srv.password not in out
+    fleet = {entry["host"]: entry for entry in json.loads((tmp_path / "controller" / "fleet-summary.json").read_text())}
+    assert sorted(fleet) == ["pbdown", "pbtest"], fleet
+    assert fleet["pbtest"]["audited"] is True and fleet["pbtest"]["summary"]["pass"] > 0, fleet["pbtest"]
+    assert fleet["pbdown"]["audited"] is False, fleet["pbdown"]
+    md = (tmp_path / "controller" / "fleet-summary.md").read_text()
+    assert "| pbdown | NOT AUDITED |" in md, md
+    assert "Hosts not audited (unreachable, the audit task failed, or the PocketBase API unreadable): 1" in md, md
+    assert fleet["pbdown"]["causes"] and "pbguard-pw-Down-host1" not in out + md
+    assert "1 not audited (pbdown)" in out, out[-3000:]

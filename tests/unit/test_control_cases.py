@@ -37,8 +37,8 @@ def good_probe():
             "disclosed_version": None, "generation": "v023", "version": None,
             "tls_certificate": {"not_before": "2026-01-01T00:00:00Z", "not_after": "2028-04-05T00:00:00Z",
                                 "days_left": 490, "seconds_left": 490 * 86400, "lifetime_seconds": 825 * 86400},
-            "credential_probe": {"enabled": True, "attempts": 20, "weak": [], "rate_limited": False,
-                                 "emails": ["alice@corp.test", "admin@example.com"]}}
+            "credential_probe": {"enabled": True, "attempts": 20, "rejected": 20, "undecided": 0, "weak": [],
+                                 "rate_limited": False, "emails": ["alice@corp.test", "admin@example.com"]}}
 
 
 def linted_hooks(tmp_path_factory, source, generation="v023"):
@@ -51,7 +51,8 @@ def linted_hooks(tmp_path_factory, source, generation="v023"):
 
 
 class Case(object):
-    """``control`` shows ``status`` on the good context changed by ``snap``/``host``/``probe``/``params``."""
+    """``control`` shows ``status`` (pass, fail or error) on the good context changed by
+    ``snap``/``host``/``probe``/``params``."""
 
     def __init__(self, control, status, snap=None, host=None, probe=None, params=None, hooks=None, note=""):
         self.control, self.status, self.note = control, status, note
@@ -125,9 +126,6 @@ PASS_CASES = [Case(cid, "pass", note="good-context") for cid in GOOD_CONTEXT_PAS
     Case("PBG-MON-007", "pass", host=_nginx("", ""), note="nginx"),
     Case("PBG-FIL-002", "pass", snap=_set("settings.s3", {"enabled": True, "endpoint": "https://s3.corp.test",
                                                           "bucket": "pb-files"})),
-    Case("PBG-ADM-006", "pass", note="rate-limited",
-         probe=_set("credential_probe", {"enabled": True, "attempts": 3, "weak": [], "rate_limited": True,
-                                         "emails": ["a@corp.test"]})),
     Case("PBG-HOK-006", "pass", hooks=("onRecordCreateRequest((e) => { e.next() }, 'posts')\n", "v023"),
          note="linted-v023"),
     # precision twins (issue 15): correct configurations that used to be flagged
@@ -279,7 +277,31 @@ FAIL_CASES = [
     Case("PBG-SYS-004", "fail", host=_set("exec_flags", {"--http": "127.0.0.1:8090", "--origins": "https://a.example"})),
 ]
 
-CASES = PASS_CASES + FAIL_CASES
+
+def _cred(**changes):
+    return lambda p: p["credential_probe"].update(changes)
+
+
+_VARIANT = "superuser_login_variants./api/collections/_SUPERUSERS/auth-with-password"
+
+# Issue 17 item 2: evidence that is no answer, a 429 or a server error decides nothing: error, never pass.
+ERROR_CASES = [
+    Case("PBG-ADM-006", "error", probe=_cred(attempts=3, rejected=2, rate_limited=True), note="rate-limited"),
+    Case("PBG-ADM-006", "error", probe=_cred(attempts=1, rejected=0, rate_limited=True), note="429-at-once"),
+    Case("PBG-ADM-006", "error", probe=_cred(attempts=20, rejected=12, undecided=8), note="no-answers"),
+    Case("PBG-ADM-006", "error", probe=lambda p: p["credential_probe"].pop("rejected"), note="old-facts"),
+    Case("PBG-NET-006", "error", probe=_set("admin_ui_status", None), note="ui-no-answer"),
+    Case("PBG-NET-006", "error", probe=_set("admin_ui_status", 502), note="ui-502"),
+    Case("PBG-NET-006", "error", probe=_set("superuser_login_status", 429), note="login-429"),
+    Case("PBG-NET-006", "error", probe=_set("superuser_login_status", 500), note="login-500"),
+    Case("PBG-NET-006", "error", probe=_set(_VARIANT, None), note="variant-no-answer"),
+    Case("PBG-NET-006", "error", probe=_set(_VARIANT, 503), note="variant-503"),
+    Case("PBG-VER-003", "error", probe=_set("admin_ui_status", None), note="ui-no-answer"),
+    Case("PBG-VER-003", "error", probe=_set("admin_ui_status", 429), note="ui-429"),
+    Case("PBG-VER-003", "error", probe=_set("admin_ui_status", 504), note="ui-504"),
+]
+
+CASES = PASS_CASES + FAIL_CASES + ERROR_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -289,6 +311,8 @@ def test_case(case, tmp_path_factory):
     shown = [(f["target"], f["status"], f["evidence"]) for f in findings]
     if case.status == "fail":
         assert "fail" in statuses, shown
+    elif case.status == "error":
+        assert "error" in statuses, shown  # per-target controls may pass their other targets
     else:
         assert statuses and set(statuses) == {"pass"}, shown
 

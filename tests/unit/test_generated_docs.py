@@ -71,7 +71,9 @@ def test_every_control_lists_its_unit_cases_both_ways(controls_md):
         line = [x for x in _section(controls_md, c["id"]).splitlines() if x.startswith("- Tests: ")][0]
         counts = cases[c["id"]]
         assert counts["pass"] >= 1 and counts["fail"] >= 1, c["id"]
-        assert "(%d pass, %d fail)" % (counts["pass"], counts["fail"]) in line
+        shown = "%d pass, %d fail" % (counts["pass"], counts["fail"])
+        shown += ", %d error)" % counts["error"] if counts.get("error") else ")"
+        assert "(" + shown in line, (c["id"], line)
 
 
 def test_enforcing_tasks_come_from_task_names_and_tags():

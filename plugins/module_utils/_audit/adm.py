@@ -122,8 +122,8 @@ def check_adm_superuser_ips(ctx):
          rationale="The article's first attack is trying default credentials and common passwords on /_/.",
          remediation="Rotate the password to a long random one from a password manager; enable MFA.")
 def check_adm_weak_password(ctx):
-    """Fails per superuser the opt-in credential probe logged in as with a common password; not
-    applicable unless probe_credentials is on."""
+    """Fails per superuser the opt-in credential probe logged in as with a common password; error when
+    a rate limit stopped it or an attempt was not refused (400/401); not applicable unless probe_credentials is on."""
     p = ctx.probe_facts()
     cred = p.get("credential_probe")
     if not cred or not cred.get("enabled"):
@@ -133,13 +133,19 @@ def check_adm_weak_password(ctx):
         out.append(bad("superuser:" + email, "a password from the built-in common-password list was accepted"))
     if out:
         return out
+    attempts, rejected = cred.get("attempts", 0), cred.get("rejected", 0)
     if cred.get("rate_limited"):
-        return [ok("superusers", "probe stopped by rate limiting (HTTP 429) after %d attempt(s); no weak "
-                                 "password found" % cred.get("attempts", 0))]
-    if cred.get("attempts", 0) == 0:
+        raise Unavailable("the credential probe was stopped by rate limiting (HTTP 429) after %d attempt(s), %d "
+                          "refused: the passwords not tried are unknown; run it again from an address excluded "
+                          "from rateLimits" % (attempts, rejected))
+    if attempts == 0:
         raise Unavailable(cred.get("reason") or "no superuser email to probe")
-    return [ok("superusers", "%d attempt(s) on %d email(s), none accepted"
-               % (cred.get("attempts", 0), len(cred.get("emails") or [])))]
+    if rejected < attempts:
+        raise Unavailable("%d of %d credential probe attempt(s) got no answer or an answer that decides nothing "
+                          "(not HTTP 400/401): whether those passwords work is unknown" % (attempts - rejected,
+                                                                                           attempts))
+    return [ok("superusers", "%d attempt(s) on %d email(s), all refused"
+               % (attempts, len(cred.get("emails") or [])))]
 
 
 @control("PBG-ADM-007", title="Instance claimed before it is reachable (no installer account)",

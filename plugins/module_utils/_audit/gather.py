@@ -143,9 +143,13 @@ def _probe_login_variants(get, generation):
 
 
 def _probe_credentials(get, login_path, login_status, emails, max_attempts, passwords, sleep):
-    """Opt-in common-password logins, at most ``max_attempts``, stopping at the first HTTP 429."""
+    """Opt-in common-password logins, at most ``max_attempts``, stopping at the first HTTP 429.
+
+    ``rejected`` counts the attempts the server refused (HTTP 400/401 without an MFA continuation):
+    only those say a password was wrong. No answer, a 5xx or a 403 decides nothing (``undecided``)."""
     emails = list(dict.fromkeys([e for e in (emails or []) if e] + ["admin@example.com"]))[:5]
-    cred = {"enabled": True, "attempts": 0, "weak": [], "rate_limited": False, "emails": emails}
+    cred = {"enabled": True, "attempts": 0, "rejected": 0, "undecided": 0, "weak": [], "rate_limited": False,
+            "emails": emails}
     if login_status in (403, 404, None):
         cred["reason"] = "superuser login not reachable (HTTP %s)" % login_status
         return cred
@@ -163,6 +167,7 @@ def _probe_credentials(get, login_path, login_status, emails, max_attempts, pass
             if st == 200 or (st == 401 and "mfaId" in (b or "")):
                 cred["weak"].append(email)
                 break
+            cred["rejected" if st in (400, 401) else "undecided"] += 1
             if sleep:
                 sleep(0.05)
     return cred

@@ -168,7 +168,7 @@ def check_net_superuser_api_proxy(ctx):
          remediation="Run the probe from an address outside the allowlist; fix the proxy rules until /_/ returns 403.")
 def check_net_admin_reachable(ctx):
     """Fails when, from the auditing address, /_/ answers 200 or a spelling of the superuser login
-    answers 400/401; not applicable through loopback."""
+    answers 400/401; error per path with no answer, 429 or 5xx; not applicable through loopback."""
     p = ctx.probe_facts()
     if ctx.url_is_loopback():
         raise NotApplicable("auditing through loopback: allowlists at the proxy do not apply to this address")
@@ -176,7 +176,7 @@ def check_net_admin_reachable(ctx):
     status = p.get("admin_ui_status")
     if status == 200:
         out.append(bad("url:%s/_/" % ctx.url, "the admin UI answers HTTP 200 from the auditing address"))
-    elif status in UNDECIDED:
+    elif is_undecided(status):
         out.append(err("url:%s/_/" % ctx.url, undecided(status)))
     else:
         out.append(ok("url:%s/_/" % ctx.url, "the admin UI answers HTTP %s" % status))
@@ -188,7 +188,7 @@ def check_net_admin_reachable(ctx):
             out.append(bad(target, "the superuser login endpoint answers (HTTP %s) from the auditing address" % st
                            if index == 0 else
                            "the superuser login answers (HTTP %s) through this spelling of _superusers" % st))
-        elif st in UNDECIDED:
+        elif is_undecided(st):
             out.append(err(target, undecided(st)))
         else:
             out.append(ok(target, "superuser login blocked from the auditing address (HTTP %s)" % st
@@ -196,14 +196,20 @@ def check_net_admin_reachable(ctx):
     return out
 
 
-UNDECIDED = (None, 429)
+def is_undecided(status):
+    """True for a probe answer that says nothing about a guard: no answer, a rate limiter's 429, or a
+    5xx (the request got past the edge and broke upstream, or the edge failed)."""
+    return status is None or status == 429 or (isinstance(status, int) and status >= 500)
 
 
 def undecided(status):
-    """Evidence for a probe answer that decides nothing: no answer, or a rate limiter's 429."""
+    """Evidence for a probe answer that decides nothing (see ``is_undecided``)."""
     if status == 429:
         return ("still rate-limited (HTTP 429) after paced retries: whether this path is open is unknown; "
                 "run the audit again later or exclude the auditing address from rateLimits")
+    if status is not None:
+        return ("answered HTTP %s (a server error, not a refusal): whether this path is open is unknown"
+                % status)
     return "no answer (unreachable, timed out or not HTTP): whether this path is open is unknown"
 
 

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, sources
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, net, sources
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.engine import (
     NotApplicable, Unavailable, bad, control, ok)
 
@@ -85,12 +85,14 @@ def check_ver_advisories(ctx):
          rationale="/_/assets/index-*.js carries `PocketBase vX.Y.Z`: attackers match it to advisories.",
          remediation="Block /_/ at the proxy for non-admin addresses.")
 def check_ver_disclosure(ctx):
-    """Fails when /_/ discloses the PocketBase version to unauthenticated clients; not applicable
-    through loopback."""
+    """Fails when /_/ discloses the PocketBase version to unauthenticated clients; error when /_/ gave no
+    answer, 429 or 5xx; not applicable through loopback."""
     p = ctx.probe_facts()
     if ctx.url_is_loopback():
         raise NotApplicable("auditing through loopback: the dashboard is expected to answer here")
     if p.get("disclosed_version"):
         return [bad("url:%s/_/" % ctx.url, "/_/ discloses PocketBase v%s to unauthenticated clients"
                     % p["disclosed_version"])]
+    if net.is_undecided(p.get("admin_ui_status")):
+        raise Unavailable("/_/: " + net.undecided(p.get("admin_ui_status")))
     return [ok("url:%s/_/" % ctx.url, "no version fingerprint from /_/")]
