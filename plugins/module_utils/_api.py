@@ -533,10 +533,10 @@ def client_from_module(module, connect=True, **overrides):
     """
     p = module.params
     kwargs = dict(url=p.get("url"), email=p.get("email"), password=p.get("password"),
-                  token=p.get("token"), timeout=p.get("timeout") or 10,
+                  token=p.get("token"), timeout=10 if p.get("timeout") is None else p["timeout"],
                   validate_certs=p.get("validate_certs", True), ca_path=p.get("ca_path"),
                   generation=p.get("api_generation") or "auto")
-    if p.get("max_response_mb"):
+    if p.get("max_response_mb") is not None:
         if p["max_response_mb"] < 1:
             module.fail_json(msg="max_response_mb must be at least 1.")
         kwargs["max_bytes"] = p["max_response_mb"] * 1024 * 1024
