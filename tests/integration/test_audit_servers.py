@@ -267,7 +267,8 @@ def test_misconfigured_v040_every_plant_found(misconfigured_v040, tmp_path):
     assert not [p for p in paths if p.startswith("/api/collections/") and p.count("/") == 3
                 and not p.endswith(("_superusers/records", "auth-methods"))], paths
     assert len(res["api_calls"]) <= 10, res["api_calls"]
-    assert any(r[2] == 429 for r in res["probe_requests"]) or len(res["probe_requests"]) <= 30
+    # bounded: the superuser-path spellings (_pb_paths) plus the credential attempts, or stopped by a 429
+    assert any(r[2] == 429 for r in res["probe_requests"]) or len(res["probe_requests"]) <= 40
     validate_formats(res["report_files"])
     assert_no_secret(res, res["report_files"], list(SECRETS.values()) + [srv.password, WEAK_SUPERUSER[1]])
 
@@ -562,6 +563,7 @@ def test_hardened_v022_no_failure(pb_server_factory, tmp_path):
                       public_rules={"posts": ["listRule", "viewRule"], "users": ["createRule"]},
                       expected_collections=["users", "posts"], expected_auth_methods={"users": ["password"]},
                       pinned_version="0.22.27")
+    args["fail_on_error"] = False  # host facts this test cannot give (no systemd unit) are errors; api ones asserted below
     res = srv.run_module("pocketbase_audit", **args)
     report = res["report"]
     assert not res.failed, sorted(fail_targets(report))
@@ -575,7 +577,7 @@ def test_hardened_v022_no_failure(pb_server_factory, tmp_path):
 def test_unreachable_is_error_not_pass_and_check_mode_writes_nothing(run_module, closed_port_url, tmp_path):
     res = run_module("pocketbase_audit", check=True, url=closed_port_url, email="a@corp.test",
                      password="pbg-unused-Secret-41", scope=["api", "probe"], profile="strict",
-                     report_dir=str(tmp_path / "reports"))
+                     report_dir=str(tmp_path / "reports"), fail_on_error=False)  # default fails: test_audit_failclosed
     assert not res.failed, res.msg
     statuses = {f["status"] for f in res["report"]["findings"]}
     assert "pass" not in statuses and "error" in statuses
