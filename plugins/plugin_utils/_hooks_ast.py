@@ -47,6 +47,8 @@ def analyser_name():
 def _parser():
     global _PARSER  # pylint: disable=global-statement
     if _PARSER is None:
+        if not HAS_TREE_SITTER:
+            raise RuntimeError("the hook analyser needs tree-sitter on the controller: %s" % TREE_SITTER_ERROR)
         _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
     return _PARSER
 
