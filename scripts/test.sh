@@ -54,12 +54,21 @@ stage_unit() {
 }
 # One pytest process per directory: each has its own conftest.py, and tests that
 # `from conftest import ...` must get their own, not whichever was imported first.
+# Files run side by side (pytest-xdist, PBGUARD_PYTEST_JOBS workers, default 3; 1 = in-process): each file
+# starts its own servers on free ports and names its containers apart; a file stays on one worker.
+pytest_jobs() {
+    local jobs="${PBGUARD_PYTEST_JOBS:-3}"
+    [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "PBGUARD_PYTEST_JOBS must be a positive integer" >&2; return 1; }
+    ((jobs == 1)) || echo "-n $jobs --dist loadfile"
+}
 stage_integration() {
-    local d rc=0
+    local d rc=0 par
+    par="$(pytest_jobs)" || return 1
     for d in tests/integration tests/attacks; do
         [[ -d "$d" ]] || continue
         echo "-- pytest $d"
-        run_pytest "$d" || rc=1
+        # shellcheck disable=SC2086 # $par is a word list by design
+        run_pytest "$d" $par || rc=1
     done
     return "$rc"
 }
@@ -68,21 +77,28 @@ stage_integration() {
 core216_integration=(tests/integration/test_pocketbase_info.py tests/integration/test_settings.py
     tests/integration/test_superuser.py tests/integration/test_collection.py tests/integration/test_audit_servers.py)
 stage_core216() {
-    local venv="$PBGUARD_ROOT/.venv-2.16" rc=0
+    local venv="$PBGUARD_ROOT/.venv-2.16" rc=0 par
+    par="$(pytest_jobs)" || return 1
     [[ -x "$venv/bin/python" ]] || { echo "$venv is missing (scripts/bootstrap.sh makes it)"; return 1; }
     PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$venv/bin/ansible" --version | head -1
     echo "-- pytest tests/unit (ansible-core 2.16)"
     PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" run_pytest_with "$venv/bin/python" tests/unit || rc=1
     echo "-- pytest module-level integration (ansible-core 2.16)"
+    # shellcheck disable=SC2086 # $par is a word list by design
     PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" PBGUARD_PB_VERSIONS="${PBGUARD_CORE216_PB_VERSIONS:-0.22.27 0.40.6}" \
-        run_pytest_with "$venv/bin/python" "${core216_integration[@]}" || rc=1
+        run_pytest_with "$venv/bin/python" "${core216_integration[@]}" $par || rc=1
     return "$rc"
 }
+# Scenarios run side by side (PBGUARD_MOLECULE_JOBS, default 3): container names differ per scenario,
+# nothing is published on host ports, and each has its own HOME (molecule installs the collection there). The longest run first; each scenario's output goes to its own log,
+# printed whole when it ends (failures again at the end, so the tail of the stage shows them).
+molecule_longest_first=(userpath attack fleet pocketbase_upgrade pocketbase proxy_nginx proxy_caddy default)
 stage_molecule() {
-    local scenarios=() s rc=0 home
+    local scenarios=() s rc=0 home jobs="${PBGUARD_MOLECULE_JOBS:-3}" failed_scenarios=() results=()
     if [[ -n "${PBGUARD_MOLECULE_SCENARIOS:-}" ]]; then
         read -r -a scenarios <<<"$PBGUARD_MOLECULE_SCENARIOS"
     else
+        local found=()
         for s in molecule/*/molecule.yml; do
             [[ -e "$s" ]] || continue
             s="$(basename "$(dirname "$s")")"
@@ -90,21 +106,60 @@ stage_molecule() {
                 echo "(scenario trixie skipped: set PBGUARD_WITH_TRIXIE=1)"
                 continue
             fi
-            scenarios+=("$s")
+            found+=("$s")
+        done
+        for s in "${molecule_longest_first[@]}"; do
+            [[ " ${found[*]} " == *" $s "* ]] && scenarios+=("$s")
+        done
+        for s in "${found[@]}"; do
+            [[ " ${scenarios[*]} " == *" $s "* ]] || scenarios+=("$s")
         done
     fi
     ((${#scenarios[@]})) || { echo "(no molecule scenarios)"; return 0; }
+    [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "PBGUARD_MOLECULE_JOBS must be a positive integer"; return 1; }
     home="$(mktemp -d "${TMPDIR:-/tmp}/pbguard-molecule-home.XXXXXX")"
+    echo "-- molecule: ${scenarios[*]} (${jobs} at a time; logs: $log_dir/molecule-<scenario>.log)"
+    local -A pid_of=()
+    local pid running t_stage=$SECONDS
+    rm -f "$log_dir"/molecule-*.rc
     for s in "${scenarios[@]}"; do
-        local t0=$SECONDS
-        echo "-- molecule test -s $s"
-        if HOME="$home" NO_COLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 molecule test -s "$s"; then
-            echo "-- molecule scenario $s: passed ($((SECONDS - t0)) s)"
-        else
-            echo "-- molecule scenario $s: FAILED ($((SECONDS - t0)) s)"
-            rc=1
-        fi
+        while :; do
+            running=0
+            for pid in "${pid_of[@]}"; do kill -0 "$pid" 2>/dev/null && running=$((running + 1)); done
+            ((running < jobs)) && break
+            wait -n 2>/dev/null || true
+        done
+        echo "-- molecule test -s $s (started at +$((SECONDS - t_stage)) s)"
+        (
+            t0=$SECONDS
+            mkdir -p "$home/$s"
+            if HOME="$home/$s" NO_COLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 molecule test -s "$s" \
+                >"$log_dir/molecule-$s.log" 2>&1 </dev/null; then
+                echo "passed $((SECONDS - t0))" >"$log_dir/molecule-$s.rc"
+            else
+                echo "FAILED $((SECONDS - t0))" >"$log_dir/molecule-$s.rc"
+            fi
+        ) &
+        pid_of[$s]=$!
     done
+    wait
+    for s in "${scenarios[@]}"; do
+        local verdict="FAILED ?"
+        [[ -f "$log_dir/molecule-$s.rc" ]] && verdict="$(cat "$log_dir/molecule-$s.rc")"
+        if [[ "$verdict" == passed* ]]; then
+            echo "== molecule scenario $s (log)"
+            cat "$log_dir/molecule-$s.log"
+        else
+            failed_scenarios+=("$s")
+        fi
+        results+=("-- molecule scenario $s: ${verdict% *} (${verdict#* } s)")
+    done
+    for s in "${failed_scenarios[@]}"; do
+        echo "== molecule scenario $s FAILED (log)"
+        cat "$log_dir/molecule-$s.log"
+        rc=1
+    done
+    printf '%s\n' "${results[@]}"
     rm -rf "$home"
     return "$rc"
 }
