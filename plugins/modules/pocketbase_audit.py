@@ -30,7 +30,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Read-only. In check mode the report is computed and returned but no report file is written.
+    description:
+      - Read-only (O(confirm) creates throwaway data and removes it again). In check mode the report is computed
+        and returned but no report file is written, and confirm mode attacks nothing.
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
