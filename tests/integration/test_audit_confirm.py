@@ -59,8 +59,8 @@ def ok(resp, what):
 
 
 def rel(srv, name="author", target="users"):
-    return {"name": name, "type": "relation", "collectionId": ok(srv.api("GET", "/api/collections/" + target),
-                                                                  target)["id"], "maxSelect": 1}
+    target_id = ok(srv.api("GET", "/api/collections/" + target), target)["id"]
+    return {"name": name, "type": "relation", "collectionId": target_id, "maxSelect": 1}
 
 
 TITLE = {"name": "title", "type": "text"}
@@ -253,8 +253,8 @@ def test_killed_run_is_swept_by_the_next(pb_server_factory):
 
 def test_v022_not_testable(pb_server_factory):
     srv = pb_server_factory(V022)
-    ok(srv.api("POST", "/api/collections", {"name": "pub_posts", "type": "base", "listRule": "",
-                                             "schema": [{"name": "title", "type": "text"}]}), "pub_posts")
+    body = {"name": "pub_posts", "type": "base", "listRule": "", "schema": [{"name": "title", "type": "text"}]}
+    ok(srv.api("POST", "/api/collections", body), "pub_posts")
     res = srv.run_module("pocketbase_audit", **confirm_args(srv, controls=["PBG-RUL-001"]))
     fails = [f for f in res["report"]["findings"] if f["status"] == "fail"]
     assert fails and all(f["confirmation"]["status"] == "not_testable" and "0.23+" in f["confirmation"]["reason"]
