@@ -151,12 +151,33 @@ def scrub(obj, secrets):
     return walk(obj)
 
 
-def failing(report, threshold):
-    """Findings with status fail at or above ``threshold`` (a severity or 'never')."""
+def failing(report, threshold, confirmed_only=False):
+    """Findings with status fail at or above ``threshold`` (a severity or 'never'); with
+    ``confirmed_only`` only those confirm mode confirmed by exploitation."""
     if threshold not in SEVERITY_RANK:
         return []
     rank = SEVERITY_RANK[threshold]
-    return [f for f in report["findings"] if f["status"] == "fail" and SEVERITY_RANK[f["severity"]] >= rank]
+    return [f for f in report["findings"] if f["status"] == "fail" and SEVERITY_RANK[f["severity"]] >= rank
+            and (not confirmed_only or confirmation_status(f) == "confirmed")]
+
+
+# --------------------------------------------------------------------------- confirm mode
+
+# SARIF ``rank`` (0-100, relevance): confirmed by exploitation high, suspected lower
+CONFIRMATION_RANK = {"confirmed": 95.0, "not_testable": 50.0, "not_confirmed": 30.0}
+
+
+def confirmation_status(finding):
+    return (finding.get("confirmation") or {}).get("status")
+
+
+def confirmation_text(finding):
+    """``confirmed: <evidence>`` / ``not_confirmed: <reason>`` / '' (no confirmation)."""
+    c = finding.get("confirmation") or {}
+    if not c:
+        return ""
+    detail = "; ".join(c.get("evidence") or []) if c["status"] == "confirmed" else c.get("reason", "")
+    return "%s: %s" % (c["status"], detail) if detail else c["status"]
 
 
 # --------------------------------------------------------------------------- JSON
@@ -187,9 +208,13 @@ def to_junit(report):
             for key in ("severity", "status", "title"):
                 ET.SubElement(props, "property", name=key, value=str(f.get(key, "")))
             text = "%s\n%s\nremediation: %s" % (f["title"], f.get("evidence", ""), f.get("remediation", ""))
+            if f.get("confirmation"):
+                ET.SubElement(props, "property", name="confirmation", value=confirmation_status(f))
+                text += "\nconfirmation: %s" % confirmation_text(f)
             counts["tests"] += 1
             if f["status"] == "fail":
-                node = ET.SubElement(case, "failure", type=f["severity"], message=_short(f.get("evidence")))
+                prefix = "[%s] " % confirmation_status(f) if f.get("confirmation") else ""
+                node = ET.SubElement(case, "failure", type=f["severity"], message=_short(prefix + f.get("evidence", "")))
                 node.text = text
                 counts["failures"] += 1
             elif f["status"] == "error":
@@ -285,6 +310,9 @@ def _sarif_result(f, host, base_uri, index):
         "properties": {"status": f["status"], "severity": f["severity"], "host": host,
                        "security-severity": SECURITY_SEVERITY[f["severity"]]},
     }
+    if f.get("confirmation"):
+        result["properties"]["confirmation"] = dict(f["confirmation"])
+        result["rank"] = CONFIRMATION_RANK[confirmation_status(f)]
     if f["status"] == "waived":
         w = f.get("waiver") or {}
         result["suppressions"] = [{"kind": "external", "status": "accepted",
@@ -377,8 +405,9 @@ def to_markdown(report):
     for area in [a for a in AREAS if a in by_area] + [a for a in sorted(by_area) if a not in AREAS]:
         items = sorted(by_area[area], key=lambda f: (order.get(f["status"], 9),
                                                      -SEVERITY_RANK[f["severity"]], f["control"], f["target"]))
-        lines += ["## %s" % area, "", "| Control | Severity | Status | Target | Evidence |",
-                  "|---|---|---|---|---|"]
+        confirm_col = any(f.get("confirmation") for f in report["findings"])
+        lines += ["## %s" % area, "", "| Control | Severity | Status | Target | Evidence |%s" % (
+            " Confirmation |" if confirm_col else ""), "|---|---|---|---|---|%s" % ("---|" if confirm_col else "")]
         for f in items:
             evidence = f.get("evidence", "")
             if f["status"] == "error" and _cause_of(evidence) in cause_no:
@@ -386,9 +415,10 @@ def to_markdown(report):
             if f["status"] == "waived" and f.get("waiver"):
                 w = f["waiver"]
                 evidence = "waived until %s: %s. %s" % (w.get("expires"), w.get("justification"), evidence)
-            lines.append("| %s %s | %s | %s | `%s` | %s |" % (
+            lines.append("| %s %s | %s | %s | `%s` | %s |%s" % (
                 f["control"], _md(f["title"]), f["severity"], f["status"].upper() if f["status"] == "fail"
-                else f["status"], _md(f["target"]), _md(evidence)))
+                else f["status"], _md(f["target"]), _md(evidence),
+                " %s |" % _md(confirmation_text(f)) if confirm_col else ""))
         lines.append("")
     return "\n".join(lines)
 

@@ -30,7 +30,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Read-only. In check mode the report is computed and returned but no report file is written.
+    description:
+      - Read-only (O(confirm) creates throwaway data and removes it again). In check mode the report is computed
+        and returned but no report file is written, and confirm mode attacks nothing.
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
@@ -190,6 +192,45 @@ options:
     type: str
     choices: [critical, high, medium, low, info, never]
     default: high
+  fail_on_confirmed_only:
+    description:
+      - With O(confirm), only findings confirmed by exploitation (C(confirmation.status=confirmed)) count
+        towards O(fail_on); suspected findings stay in the reports. Refused without O(confirm.enabled).
+    type: bool
+    default: false
+  confirm:
+    description:
+      - "Confirm mode: for each failing finding with an attack class, run the attack against O(url) with
+        throwaway, tagged users and records and record C(confirmation) on the finding: C(confirmed) (redacted
+        request/response evidence), C(not_confirmed) (why) or C(not_testable) (why)."
+      - "B(Only against staging, or with written permission): it creates and deletes data on the target."
+      - "Attack classes: anonymous list/view/create/update/delete (PBG-RUL-001, 009, 015), a tautology passed
+        by a guest or any user (PBG-RUL-002), a user acting on another user's record (PBG-RUL-003), a privilege
+        field set at sign-up or on one's own record (PBG-RUL-011), a record created in another user's name
+        (PBG-RUL-012), ownership transferred (PBG-RUL-013), a header/query value granting access (PBG-RUL-014),
+        a self-registered account passing a rule for vetted users (PBG-RUL-017), a risky public-dir file served
+        (PBG-FIL-004). Every other failing finding reports C(not_testable) with the reason
+        C(no confirming attack for <control> in this version)."
+      - Everything created is tagged (C(pbg-confirm-<run>-...), e-mails at C(pbguard.invalid)) and deleted
+        whatever happens; a run first sweeps the leftovers of a killed run by tag. Existing records are never
+        modified; a read probe reports only a count. Record counts of every collection are compared before
+        and after (result C(confirm)). Needs PocketBase 0.23+ (0.22 reports C(not_testable)); not run in check
+        mode.
+    type: dict
+    suboptions:
+      enabled:
+        description: Run confirm mode.
+        type: bool
+        default: false
+      i_have_permission_for:
+        description:
+          - The acknowledgement, required when O(confirm.enabled) is set. Must equal O(url) exactly (trailing
+            C(/) ignored), so a copied inventory cannot silently attack another host.
+        type: str
+      pace:
+        description: Seconds between confirm requests (HTTP 429 answers are retried after 2, 4 and 8 s).
+        type: float
+        default: 0.2
   fail_on_error:
     description:
       - Fail when any control ends in C(error), that is when its evidence could not be obtained (no
@@ -304,6 +345,13 @@ causes:
   type: list
   elements: str
   sample: ["PocketBase is not reachable: 24 control(s) could not run (PBG-ADM-001, ...): Cannot reach ..."]
+confirm:
+  description:
+    - Confirm mode facts (empty unless O(confirm.enabled)) - C(run_id), C(swept_before) (leftovers of earlier
+      runs removed, per collection), C(swept_after), C(cleanup_problems), C(counts_before), C(counts_after),
+      C(counts_identical), C(requests) (method, path, status; never bodies).
+  returned: always
+  type: dict
 probe_requests:
   description: Unauthenticated requests of the C(probe) scope (method, path, status), never bodies.
   returned: always
@@ -323,6 +371,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm import runner as _confirm_runner
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
 
@@ -375,6 +424,12 @@ def argument_spec():
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
         fail_on_error=dict(type="bool"),
+        fail_on_confirmed_only=dict(type="bool", default=False),
+        confirm=dict(type="dict", options=dict(
+            enabled=dict(type="bool", default=False),
+            i_have_permission_for=dict(type="str"),
+            pace=dict(type="float", default=0.2),
+        )),
         _hooks_analysis=dict(type="dict"),
         _hooks_locate=dict(type="bool", default=False),
     )
@@ -427,6 +482,23 @@ def target_host(url):
     return m.group(1) + (":" + m.group(2) if m.group(2) else "")
 
 
+def confirm_opted_in(module, url):
+    """True when confirm mode is on; a missing or mismatched acknowledgement fails before anything is sent."""
+    opts = module.params.get("confirm") or {}
+    if not opts.get("enabled"):
+        if module.params["fail_on_confirmed_only"]:
+            module.fail_json(msg="fail_on_confirmed_only needs confirm.enabled=true.")
+        return False
+    ack = (opts.get("i_have_permission_for") or "").strip().rstrip("/")
+    if not ack or ack != url:
+        module.fail_json(msg="confirm mode refused: confirm.i_have_permission_for must be exactly the audited url "
+                             "(%s); it attacks the target, so run it only on staging or with written permission."
+                         % url)
+    if opts.get("pace") is not None and opts["pace"] < 0:
+        module.fail_json(msg="confirm.pace must be 0 or more seconds.")
+    return True
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_together=[["email", "password"]])
@@ -439,6 +511,7 @@ def main():
     url = (p["url"] or "").rstrip("/")
     api_calls = []
     probe_requests = []
+    confirming = confirm_opted_in(module, url)
 
     snapshot = snapshot_error = None
     client = None
@@ -493,12 +566,20 @@ def main():
     selected = _controls.select_controls(scopes, p["profile"], p.get("controls"), p.get("skip_controls"))
     findings = _controls.run_controls(ctx, selected)
     findings = _controls.apply_waivers(findings, waivers, datetime.date.today())
+    confirm_info = {}
+    if confirming:
+        confirm_info = _confirm_runner.confirm_findings(
+            findings, client if snapshot is not None else None, ctx.generation(), host=host,
+            pace=p["confirm"]["pace"], check_mode=module.check_mode)
 
     target = {"url": url, "host": p.get("target_name") or target_host(url),
               "pocketbase_version": ctx.version()}
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = _reports.build_report(findings, target, p["profile"], scopes, TOOL_VERSION, now,
                                    information_uri=p["information_uri"])
+    if confirming:
+        report["confirm"] = dict((k, confirm_info.get(k)) for k in (
+            "run_id", "counts_identical", "swept_before", "cleanup_problems"))
     report = _reports.scrub(report, secrets)
 
     report_files = {}
@@ -510,9 +591,13 @@ def main():
             module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc), report=report)
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
-               for f in _reports.failing(report, p["fail_on"])]
+               for f in _reports.failing(report, p["fail_on"], confirmed_only=p["fail_on_confirmed_only"])]
     result = dict(changed=False, report=report, summary=report["summary"], report_files=report_files,
-                  failing=failing, api_calls=api_calls, probe_requests=probe_requests)
+                  failing=failing, api_calls=api_calls, probe_requests=probe_requests,
+                  confirm=_reports.scrub(confirm_info, secrets))
+    if confirm_info.get("cleanup_problems") or not confirm_info.get("counts_identical", True):
+        module.warn("confirm mode: cleanup incomplete or record counts changed during the run (see result "
+                    "confirm): %s" % "; ".join(confirm_info.get("cleanup_problems") or ["counts differ"]))
     s = report["summary"]
     msg = "%d pass, %d fail, %d waived, %d error, %d not applicable" % (
         s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"])
