@@ -34,6 +34,14 @@ PROXY_CASES = {
     "basic_password_placeholder": ({"pocketbase_proxy_admin_basic_auth_user": "ops",
                                     "pocketbase_proxy_admin_basic_auth_password": "CHANGE-ME-basic"},
                                    "placeholder", "CHANGE-ME placeholder"),
+    "basic_bcrypt_cost_low": ({"pocketbase_proxy_admin_basic_auth_user": "ops",
+                               "pocketbase_proxy_admin_basic_auth_password": "a-real-secret-1",
+                               "pocketbase_proxy_admin_basic_auth_bcrypt_cost": 4},
+                              "Check the role variables", "bcrypt cost is 10 to 14"),
+    "basic_bcrypt_cost_high": ({"pocketbase_proxy_admin_basic_auth_user": "ops",
+                                "pocketbase_proxy_admin_basic_auth_password": "a-real-secret-1",
+                                "pocketbase_proxy_admin_basic_auth_bcrypt_cost": 15},
+                               "Check the role variables", "bcrypt cost is 10 to 14"),
 }
 SERVER_CASES = {
     "extra_args_http": ({"pocketbase_extra_args": ["--http=0.0.0.0:80"]}, "override a managed flag", "--http=0.0.0.0:80"),

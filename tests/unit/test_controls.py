@@ -325,7 +325,7 @@ def host_facts(**over):
 
 
 # Rendered from roles/pocketbase_proxy/templates (defaults, tls_mode internal, Caddy 2.6.2 / nginx 1.22.1), tabs
-# as spaces; the guarded-path regex is roles/pocketbase_proxy/vars/main.yml's pocketbase_proxy__admin_regex.
+# as spaces; the guarded-path regex is roles/pocketbase_proxy/vars/main.yml's __pocketbase_proxy_admin_regex.
 ROLE_ADMIN_PATHS = ("/_(/|$)", "/api/admins(/|$)",
                     "/api/collections/(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)(/|$)",
                     "/api/settings(/|$)", "/api/backups(/|$)", "/api/logs(/|$)", "/api/crons(/|$)",

@@ -27,8 +27,8 @@ def role_vars():
 
 def test_role_guard_regexes_are_the_class():
     data = role_vars()
-    assert data["pocketbase_proxy__admin_regexes"] == P.ADMIN_REGEXES
-    assert data["pocketbase_proxy__sensitive_regexes"] == P.SENSITIVE_REGEXES
+    assert data["__pocketbase_proxy_admin_regexes"] == P.ADMIN_REGEXES
+    assert data["__pocketbase_proxy_sensitive_regexes"] == P.SENSITIVE_REGEXES
 
 
 def test_every_generated_spelling_resolves_and_is_distinct():
