@@ -365,7 +365,7 @@ import datetime
 import json
 import re
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._argshape import ShapeCheckedModule
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
@@ -500,8 +500,9 @@ def confirm_opted_in(module, url):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           required_together=[["email", "password"]])
+    module = ShapeCheckedModule(argument_spec=argument_spec(), supports_check_mode=True,
+                                required_together=[["email", "password"]])
+    module.check_shapes()
     p = module.params
     if p["_hooks_locate"]:
         module.exit_json(changed=False, hooks_dir=_controls.locate_hooks_dir(p, module.run_command))

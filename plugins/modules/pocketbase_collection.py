@@ -88,7 +88,7 @@ options:
       auth:
         description:
           - Auth options of an auth collection. Every key is type-checked; an unknown key or a wrong
-            type fails the task naming its path (for example C(collections -> auth -> otp)).
+            type fails the task naming its path (for example C(collections[0].auth.otp must be a dict, got list)).
         type: dict
         suboptions:
           password:
@@ -294,7 +294,7 @@ diff:
 
 # First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._argshape import ShapeCheckedModule
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseError,
@@ -564,7 +564,8 @@ def run(module, client):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ShapeCheckedModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.check_shapes()
     module.exit_json(**_state.execute(module, client_from_module(module), run, "pocketbase_collection"))
 
 

@@ -157,7 +157,7 @@ api_calls:
 
 # First: an unsupported Python gets one clear line, not an ImportError (see _pyguard).
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard  # noqa: F401 pylint: disable=unused-import
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._argshape import ShapeCheckedModule
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseError,
@@ -217,7 +217,8 @@ def main():
     argument_spec.update(
         gather=dict(type="list", elements="str", choices=GATHER, default=list(GATHER)),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = ShapeCheckedModule(argument_spec=argument_spec, supports_check_mode=True)
+    module.check_shapes()
     client = client_from_module(module)
     try:
         result = gather_info(client, module.params["gather"])

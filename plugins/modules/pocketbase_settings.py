@@ -136,7 +136,7 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils import _pyguard
 import copy
 import ipaddress
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._argshape import ShapeCheckedModule
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseError,
@@ -241,7 +241,8 @@ def run(module, client):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ShapeCheckedModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.check_shapes()
     module.exit_json(**_state.execute(module, client_from_module(module), run, "pocketbase_settings"))
 
 

@@ -189,7 +189,7 @@ import base64
 import json
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._argshape import ShapeCheckedModule
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient,
@@ -505,7 +505,8 @@ def mint_token(module, client, record, token_info, reqs):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ShapeCheckedModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.check_shapes()
     client, rotate = connect(module)
     try:
         result = run(module, client, rotate)

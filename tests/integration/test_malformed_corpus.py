@@ -14,22 +14,45 @@ TOKEN = "corpus-token-Yw3"
 
 # (module, arguments, a piece of the expected message)
 BAD_ARGUMENTS = [
-    # Ansible's own message for a string where a dict is expected names no path (core behaviour)
-    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"password": "x"}}]}, "dictionary"),
+    # a string where a dict is expected: the path, not ansible-core's pathless "dictionary requested"
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"password": "x"}}]},
+     "collections[0].auth.password must be a dict"),
     ("pocketbase_collection", {"collections": [{"name": "users", "files": {"doc": "yes"}}]}, "files.doc"),
-    # the same core message for a provider given as a string instead of a dict (no path either)
     ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"oauth2": {"providers": ["github"]}}}]},
-     "dictionary"),
-    # {"otp": [1]} is left out: ansible-core's own suboption validation raises "argument of type 'int' is
-    # not iterable" on it since collection entries are validated by suboptions (open, see the closing note).
+     "collections[0].auth.oauth2.providers[0] must be a dict"),
+    # scalars where a dict is expected crashed inside ansible-core's suboption validation (set_fallbacks
+    # runs `name in 1`): every level, every scalar type, a one-line failure naming the path
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"otp": [1]}}]},
+     "collections[0].auth.otp must be a dict, got list"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"otp": 5}}]},
+     "collections[0].auth.otp must be a dict, got int"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"mfa": True}}]},
+     "collections[0].auth.mfa must be a dict, got bool"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"token_durations": 1.5}}]},
+     "collections[0].auth.token_durations must be a dict, got float"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"oauth2": {"providers": [1]}}}]},
+     "collections[0].auth.oauth2.providers[0] must be a dict, got int"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"oauth2": {"providers": 7}}}]},
+     "collections[0].auth.oauth2.providers must be a list of dicts, got int"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"oauth2": [None]}}]},
+     "collections[0].auth.oauth2 must be a dict, got list"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": [1]}]},
+     "collections[0].auth must be a dict, got list"),
+    ("pocketbase_collection", {"collections": [{"name": "users", "auth": 3}]}, "collections[0].auth must be a dict"),
+    ("pocketbase_collection", {"collections": [1]}, "collections[0] must be a dict, got int"),
+    ("pocketbase_collection", {"collections": [{"name": "users"}, [None]]}, "collections[1] must be a dict, got list"),
+    ("pocketbase_collection", {"collections": 5}, "collections must be a list of dicts, got int"),
+    ("pocketbase_collection", {"collections": {"name": "users"}}, "collections must be a list of dicts, got dict"),
+    ("pocketbase_superuser", {"superusers": [1]}, "superusers[0] must be a dict, got int"),
+    ("pocketbase_superuser", {"superusers": [{"email": "a@example.com"}, True]}, "superusers[1] must be a dict"),
+    ("pocketbase_superuser", {"superusers": 0.5}, "superusers must be a list of dicts, got float"),
     ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"min_password_length": "twelve"}}]},
      "min_password_length"),
     ("pocketbase_collection", {"collections": [{"name": "users", "auth": {"otp": {"enabeld": True}}}]}, "enabeld"),
     ("pocketbase_collection", {"collections": [{"name": "users", "rules": {"listRule": 5}}]}, "rules.listRule"),
     ("pocketbase_collection", {"collections": [{"name": "users", "files": {"doc": {"protect": True}}}]},
      "files.doc.protect"),
-    # a string where a list of dicts is expected: ansible-core's own message, no path (core behaviour)
-    ("pocketbase_collection", {"collections": "users"}, "dictionary"),
+    ("pocketbase_collection", {"collections": "users"}, "collections must be a list of dicts, got a string"),
     ("pocketbase_collection", {"collections": [{"rules": {}}]}, "name"),
     ("pocketbase_settings", {"settings": "meta"}, "settings"),
     ("pocketbase_settings", {"settings": {}, "update_secrets": "sometimes"}, "update_secrets"),
@@ -37,7 +60,7 @@ BAD_ARGUMENTS = [
     ("pocketbase_superuser", {"superusers": [{"email": "a@example.com", "state": "gone"}]}, "state"),
     ("pocketbase_superuser", {"superusers": [{"email": "not-an-email", "password": "long-enough-1"}]},
      "not an e-mail"),
-    ("pocketbase_superuser", {"superusers": "a@example.com"}, "dictionary"),
+    ("pocketbase_superuser", {"superusers": "a@example.com"}, "superusers must be a list of dicts, got a string"),
     ("pocketbase_superuser", {"automation_token_duration": "hour"}, "automation_token_duration"),
     ("pocketbase_info", {"gather": ["everything"]}, "gather"),
     ("pocketbase_info", {"timeout": "soon"}, "timeout"),
@@ -100,6 +123,7 @@ def test_malformed_arguments_fail_with_a_message(fake_pb):
     for (module, args, expected), res in zip(BAD_ARGUMENTS, run_tasks(tasks)):
         try:
             assert_clean_failure(res, expected)
+            assert "\n" not in res.msg.strip(), res.msg
         except AssertionError as exc:
             problems.append((module, args, str(exc)[:300]))
     assert not problems, "\n".join(map(str, problems))

@@ -180,3 +180,26 @@ def test_settings_encrypted_at_rest(host):
     assert value
     assert not value.lstrip().startswith("{")
     assert '"meta"' not in value
+
+
+def _login_status(host, password):
+    body = json.dumps({"identity": EMAIL, "password": password})
+    return host.check_output(
+        f"curl -sS -o /dev/null -w '%{{http_code}}' -H 'Content-Type: application/json' --data '{body}' "
+        f"http://127.0.0.1:{PORT}/api/collections/_superusers/auth-with-password"
+    )
+
+
+def test_first_superuser_password_never_on_a_command_line(host):
+    # side_effect started a recorder of every command line seen during converge (issue 17 item 10)
+    host.run("systemctl stop pbg-argv-recorder.service")
+    log = host.file("/root/pbg-argv.log").content_string
+    cli = [ln for ln in log.splitlines() if " superuser upsert " in ln and "runuser" in ln]
+    assert cli, "the recorder never saw the CLI call, so it proves nothing:\n" + log[-3000:]
+    assert PASSWORD not in log
+    throwaway = cli[0].split(" superuser upsert ", 1)[1].split()[1]
+    assert len(throwaway) >= 32 and throwaway.isalnum()
+    assert _login_status(host, throwaway) == "400"  # the throwaway was replaced
+    assert _login_status(host, PASSWORD) == "200"
+    assert not host.file("/var/lib/pocketbase/pb_data/.pbguard-first-superuser-pending").exists
+    assert not host.service("pocketbase-first-superuser").is_running
