@@ -155,8 +155,10 @@ class AuditContext(object):
         if self.probe is None:
             raise Unavailable("no probe results: %s" % (self.probe_error or "probe scope not selected"))
         if self.probe.get("answered") is False:
-            raise Unavailable("the probe got no answer from %s (unreachable, timed out or not HTTP)"
-                              % self.probe.get("url"))
+            error = self.probe.get("transport_error") or "unreachable, timed out or not HTTP"
+            if "CERTIFICATE_VERIFY_FAILED" in error:
+                error = "TLS verification failed (%s); set ca_path to the CA that signed it" % error
+            raise Unavailable("the probe got no answer from %s: %s" % (self.probe.get("url"), error))
         return self.probe
 
     def host_facts(self):

@@ -60,6 +60,7 @@ class _Prober(object):
         self.ca_path = ca_path
         self.pause = pause
         self.requests = []
+        self.last_error = None
 
     def __call__(self, path, method="GET", body=None, paced=True):
         delay = PROBE_429_PAUSE
@@ -95,6 +96,7 @@ class _Prober(object):
                 text = b""
             if status is None:
                 self.requests.append((method, path, None))
+                self.last_error = " ".join(str(getattr(exc, "reason", None) or exc).split())[:300]
                 return None, ""
         self.requests.append((method, path, status))
         return status, text.decode("utf-8", "replace") if isinstance(text, bytes) else (text or "")
@@ -202,6 +204,8 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
         facts["credential_probe"] = {"enabled": False, "attempts": 0, "weak": [], "rate_limited": False,
                                      "emails": []}
     facts["answered"] = get.answered
+    if not get.answered:
+        facts["transport_error"] = get.last_error
     return facts
 
 
