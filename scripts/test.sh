@@ -90,8 +90,9 @@ stage_core216() {
     return "$rc"
 }
 # Scenarios run side by side (PBGUARD_MOLECULE_JOBS, default 3): container names differ per scenario,
-# nothing is published on host ports, and each has its own HOME (molecule installs the collection there). The longest run first; each scenario's output goes to its own log,
-# printed whole when it ends (failures again at the end, so the tail of the stage shows them).
+# nothing is published on host ports, and each has its own HOME (molecule installs the collection there).
+# The longest run first; each scenario's output goes to its own log, printed when the stage ends (passed
+# ones first, failed ones last, so the tail of the stage shows the failures).
 molecule_longest_first=(userpath attack fleet pocketbase_upgrade pocketbase proxy_nginx proxy_caddy default)
 stage_molecule() {
     local scenarios=() s rc=0 home jobs="${PBGUARD_MOLECULE_JOBS:-3}" failed_scenarios=() results=()
