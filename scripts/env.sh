@@ -13,6 +13,8 @@ export PBGUARD_PB_BIN_DIR="${PBGUARD_PB_BIN_DIR:-$PBGUARD_CACHE/pocketbase}"
 export PBGUARD_TEST_IMAGE="${PBGUARD_TEST_IMAGE:-localhost/pbguard-test:bookworm}"
 export PBGUARD_TEST_IMAGE_TRIXIE="${PBGUARD_TEST_IMAGE_TRIXIE:-localhost/pbguard-test:trixie}"
 export CONTAINERS_CONF="$PBGUARD_ROOT/tests/containers/containers.conf"
+# The short connection name `podman` (molecule's podman driver) resolves to the suite's pipelining transport.
+export ANSIBLE_CONNECTION_PLUGINS="$PBGUARD_ROOT/tests/containers/connection"
 
 # Per-checkout collections dir OUTSIDE the repository (ansible-test and ansible-lint must not see it):
 #   ansible_collections/pbguard/pocketbase -> the checkout (symlink)
