@@ -179,6 +179,19 @@ for s in "${stages[@]}"; do
     fi
 done
 
+# What failed, once more at the very end (a CI log often keeps only its tail): pytest's summary lines,
+# Ansible's fatal lines, ansible-test and ansible-lint errors, failed molecule scenarios; 40 lines a stage.
+failure_lines() { # stage log
+    grep -E '^(FAILED|ERROR) |^fatal: |^ERROR: |^\[ERROR\]|^-- molecule scenario .*: FAILED|^[a-z0-9-]+\[[a-z0-9-]+\]: ' "$1" |
+        cut -c1-400 | head -40
+}
+for s in "${stages[@]}"; do
+    grep -q "^  $s  *FAILED" < <(printf '%s\n' "${summary[@]}") || continue
+    echo
+    echo "== what failed in $s (from $log_dir/$s.log)"
+    failure_lines "$log_dir/$s.log"
+done
+
 echo
 echo "== summary"
 printf '%s\n' "${summary[@]}"
