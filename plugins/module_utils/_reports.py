@@ -65,6 +65,33 @@ def build_report(findings, target, profile, scope, tool_version, generated_at, i
     }
 
 
+RETURN_FINDINGS = ("non_pass", "all")
+
+
+def returned_report(report, return_findings="non_pass"):
+    """The report as the module returns it. ``all``: every finding. ``non_pass``: the findings that are
+    not ``pass`` plus ``pass_by_control`` (control id -> count of the pass findings left out), so a
+    10,000-collection audit does not carry thousands of passes through Ansible. The summary always
+    counts every finding; the report files are written from the full report."""
+    if return_findings not in RETURN_FINDINGS:
+        raise ValueError("return_findings must be one of %s" % ", ".join(RETURN_FINDINGS))
+    returned = dict((k, v) for k, v in report.items() if k != "findings")
+    returned["findings_returned"] = return_findings
+    if return_findings == "all":
+        returned["findings"] = list(report["findings"])
+        return returned
+    passed = {}
+    kept = []
+    for finding in report["findings"]:
+        if finding["status"] == "pass":
+            passed[finding["control"]] = passed.get(finding["control"], 0) + 1
+        else:
+            kept.append(finding)
+    returned["findings"] = kept
+    returned["pass_by_control"] = passed
+    return returned
+
+
 # What an error's evidence says, reduced to the cause: the prefix a check puts in front of a
 # shared reason ("no API snapshot: <why>") is not part of the cause.
 _CAUSE_PREFIX_RE = re.compile(r"^(no API snapshot|no host facts|no probe facts|host facts unavailable|"

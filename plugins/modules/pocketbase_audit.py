@@ -167,6 +167,16 @@ options:
   report_dir:
     description: Directory to write reports to. No files are written when unset.
     type: path
+  return_findings:
+    description:
+      - Which findings the returned RV(report) carries. The report files always hold every finding.
+      - C(non_pass) (default) returns every finding that is not C(pass) (fail, waived, error, not applicable)
+        and counts the passing ones per control in RV(report.pass_by_control); a large audit stays cheap to carry
+        through Ansible.
+      - C(all) returns every finding, as the JSON report file holds them.
+    type: str
+    choices: [non_pass, all]
+    default: non_pass
   report_formats:
     description: Report formats to write.
     type: list
@@ -304,12 +314,22 @@ report:
       description: The profile used.
       type: str
     summary:
-      description: Count of findings per status (pass, fail, waived, error, not_applicable).
+      description: Count of findings per status (pass, fail, waived, error, not_applicable), always of every finding.
       type: dict
     findings:
-      description: One entry per control and target.
+      description:
+        - One entry per control and target; with O(return_findings=non_pass) (default) only those that are not
+          C(pass). The report files hold every finding.
       type: list
       elements: dict
+    findings_returned:
+      description: C(all) or C(non_pass), the O(return_findings) this result was built with.
+      type: str
+    pass_by_control:
+      description:
+        - With O(return_findings=non_pass), control id -> number of C(pass) findings left out of RV(report.findings).
+      type: dict
+      sample: {"PBG-RUL-001": 998, "PBG-ADM-001": 1}
 summary:
   description: Same as report.summary.
   returned: always
@@ -371,15 +391,8 @@ from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm import runner as _confirm_runner
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import (
     PocketBaseClient, PocketBaseError, connection_argument_spec)
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover
-    HAS_YAML = False
 
 TOOL_VERSION = "0.1.0"
 
@@ -420,6 +433,7 @@ def argument_spec():
         report_formats=dict(type="list", elements="str", choices=list(_reports.FORMATS),
                             default=list(_reports.FORMATS)),
         report_name=dict(type="str"),
+        return_findings=dict(type="str", choices=["non_pass", "all"], default="non_pass"),
         information_uri=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
@@ -446,7 +460,7 @@ def load_waivers(module, value):
         except (IOError, OSError) as exc:
             module.fail_json(msg="Cannot read waivers file %s: %s" % (value, exc))
         try:
-            data = yaml.safe_load(text) if HAS_YAML else json.loads(text)
+            data = parse_waivers_text(text)
         except Exception as exc:  # pylint: disable=broad-except
             module.fail_json(msg="Cannot parse waivers file %s: %s" % (value, exc.__class__.__name__))
         if isinstance(data, dict):
@@ -456,6 +470,14 @@ def load_waivers(module, value):
     if problems:
         module.fail_json(msg="Invalid waivers: %s" % "; ".join(problems))
     return value
+
+
+def parse_waivers_text(text):
+    try:  # imported here: most runs have no waivers file
+        import yaml
+    except ImportError:  # pragma: no cover
+        return json.loads(text)
+    return yaml.safe_load(text)
 
 
 def prove_public_files(host, url, timeout, validate_certs):
@@ -569,6 +591,8 @@ def main():
     findings = _controls.apply_waivers(findings, waivers, datetime.date.today())
     confirm_info = {}
     if confirming:
+        # imported here: the attack code is only needed in confirm mode
+        from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm import runner as _confirm_runner
         confirm_info = _confirm_runner.confirm_findings(
             findings, client if snapshot is not None else None, ctx.generation(), host=host,
             pace=p["confirm"]["pace"], check_mode=module.check_mode)
@@ -589,11 +613,13 @@ def main():
             report_files = _reports.write_reports(report, p["report_dir"], p["report_formats"],
                                                   _controls.catalog(), p.get("report_name"))
         except (IOError, OSError, _safefile.UnsafePath) as exc:
-            module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc), report=report)
+            module.fail_json(msg="Cannot write reports to %s: %s" % (p["report_dir"], exc),
+                             report=_reports.returned_report(report, p["return_findings"]))
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
                for f in _reports.failing(report, p["fail_on"], confirmed_only=p["fail_on_confirmed_only"])]
-    result = dict(changed=False, report=report, summary=report["summary"], report_files=report_files,
+    result = dict(changed=False, report=_reports.returned_report(report, p["return_findings"]),
+                  summary=report["summary"], report_files=report_files,
                   failing=failing, api_calls=api_calls, probe_requests=probe_requests,
                   confirm=_reports.scrub(confirm_info, secrets))
     if confirm_info.get("cleanup_problems") or not confirm_info.get("counts_identical", True):

@@ -73,6 +73,7 @@ def audit(srv, checks=(False,), locate=False):
     where = {"data_dir": os.path.join(os.path.dirname(srv.hooks), "pb_data")} if locate else {"hooks_dir": srv.hooks}
     results = run_tasks([srv.task("pocketbase_audit", check=check, connection=False, url=srv.url, scope=["host"],
                                   controls=sorted(CONTROLS) + ["PBG-HOK-004"], profile="strict", fail_on="never",
+                                  return_findings="all",
                                   **where) for check in checks])
     for res in results:
         assert not res.failed, res.msg

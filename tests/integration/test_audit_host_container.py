@@ -193,7 +193,8 @@ def inventory(tmp_path, name, **host_vars):
 
 def run_audit(tmp_path, name, **args):
     module_args = dict(email=EMAIL, password=PASSWORD, scope=["api", "host"], profile="strict",
-                       expected_superusers=[EMAIL], fail_on="never", report_dir="/tmp/pbg-reports")
+                       expected_superusers=[EMAIL], fail_on="never", report_dir="/tmp/pbg-reports",
+                       return_findings="all")
     module_args.update(args)
     play = [{"hosts": "pocketbase", "gather_facts": False, "vars_files": [str(tmp_path / "args.json")],
              "tasks": [{"name": "audit", "pbguard.pocketbase.pocketbase_audit": "{{ audit_args }}",

@@ -428,16 +428,25 @@ def test_hardened_v040_no_failure(pb_server_factory, tmp_path):
     # of the superuser login, probed before it, share the same rate-limit budget and are left out here)
     statuses = [r[2] for r in res["probe_requests"] if r[1].endswith("/_superusers/auth-with-password")]
     assert 429 in statuses and statuses[-1] == 429 and statuses.count(429) == 1, statuses
+    # the returned report (default return_findings=non_pass) counts the passes per control; the JSON
+    # report file holds every finding
+    assert report["findings_returned"] == "non_pass"
+    assert not [f for f in report["findings"] if f["status"] == "pass"]
+    assert sum(report["pass_by_control"].values()) == report["summary"]["pass"]
     by_control = {}
     for f in report["findings"]:
         by_control.setdefault(f["control"], set()).add(f["status"])
+    for control in report["pass_by_control"]:
+        by_control.setdefault(control, set()).add("pass")
     assert {c: by_control.get(c) for c in HARDENED_V040_PASS if by_control.get(c) != {"pass"}} == {}
     # issue 17: a probe the rate limiter stopped tried only some passwords: unknown, never pass
     adm6 = [f for f in report["findings"] if f["control"] == "PBG-ADM-006"][0]
     assert adm6["status"] == "error" and "429" in adm6["evidence"], adm6
     # the api controls really ran: none of them errored
     assert not [f for f in report["findings"] if f["scope"] == "api" and f["status"] == "error"]
-    validate_formats(res["report_files"])
+    written = validate_formats(res["report_files"])
+    assert [f["status"] for f in written["findings"]].count("pass") == report["summary"]["pass"]
+    assert len(written["findings"]) == len(report["findings"]) + report["summary"]["pass"]
     assert_no_secret(res, res["report_files"], list(SECRETS.values()) + [srv.password, token])
 
 
@@ -589,7 +598,7 @@ def test_unreachable_is_error_not_pass_and_check_mode_writes_nothing(run_module,
 def test_v030_advisories_and_version_gaps(pb_server_factory):
     srv = pb_server_factory("0.30.4", email=OWNER)
     res = srv.run_module("pocketbase_audit", scope=["api"], profile="strict", fail_on="never",
-                         expected_superusers=[srv.email])
+                         expected_superusers=[srv.email], return_findings="all")
     assert not res.failed, res.msg
     by = {(f["control"], f["target"]): f for f in res["report"]["findings"]}
     assert res["report"]["target"]["pocketbase_version"] == "0.30.4"

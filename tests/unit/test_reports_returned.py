@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The report the module returns (return_findings): non-pass findings plus pass counts per control by
+default, every finding on request; the report itself (what the files are written from) is untouched."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+import jsonschema
+import pytest
+
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls as C
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports as R
+
+SCHEMAS = os.path.join(os.path.dirname(__file__), "..", "schemas")
+
+
+def finding(control, status, target):
+    c = C.CONTROLS_BY_ID[control]
+    return {"control": control, "area": c["area"], "title": c["title"], "severity": c["severity"],
+            "scope": c["scope"], "profile": c["profile"], "status": status, "target": target,
+            "evidence": "evidence for %s" % target, "remediation": c["remediation"]}
+
+
+@pytest.fixture
+def report():
+    findings = [finding("PBG-RUL-001", "pass", "collection:c%d.listRule" % i) for i in range(5)]
+    findings += [
+        finding("PBG-RUL-001", "fail", "collection:tickets.listRule"),
+        finding("PBG-ADM-001", "pass", "superusers"),
+        finding("PBG-SYS-003", "error", "control"),
+        finding("PBG-ADM-004", "not_applicable", "control"),
+    ]
+    return R.build_report(findings, {"url": "http://127.0.0.1:8090", "host": "web1", "pocketbase_version": "0.40.6"},
+                          "strict", ["api"], "0.1.0", "2026-12-01T00:00:00Z")
+
+
+def load_schema():
+    with open(os.path.join(SCHEMAS, "audit-report.schema.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def test_non_pass_keeps_every_other_finding_and_counts_passes(report):
+    before = copy.deepcopy(report)
+    slim = R.returned_report(report, "non_pass")
+    assert [f["status"] for f in slim["findings"]] == ["fail", "error", "not_applicable"]
+    assert slim["findings"] == [f for f in report["findings"] if f["status"] != "pass"]
+    assert slim["pass_by_control"] == {"PBG-RUL-001": 5, "PBG-ADM-001": 1}
+    assert sum(slim["pass_by_control"].values()) == slim["summary"]["pass"] == 6
+    assert slim["summary"] == report["summary"] and slim["findings_returned"] == "non_pass"
+    assert report == before, "the full report (written to the files) must not be changed"
+    jsonschema.validate(json.loads(json.dumps(slim)), load_schema())
+
+
+def test_all_returns_every_finding(report):
+    full = R.returned_report(report, "all")
+    assert full["findings"] == report["findings"] and len(full["findings"]) == 9
+    assert "pass_by_control" not in full and full["findings_returned"] == "all"
+    jsonschema.validate(json.loads(json.dumps(full)), load_schema())
+
+
+def test_schema_rejects_a_bad_pass_count(report):
+    slim = R.returned_report(report, "non_pass")
+    slim["pass_by_control"]["PBG-RUL-001"] = "5"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(slim, load_schema())
+
+
+def test_unknown_choice_is_refused(report):
+    with pytest.raises(ValueError, match="return_findings"):
+        R.returned_report(report, "some")
+
+
+def test_written_json_report_keeps_pass_findings(report, tmp_path):
+    R.returned_report(report, "non_pass")
+    files = R.write_reports(report, str(tmp_path), ["json"], C.catalog())
+    with open(files["json"], encoding="utf-8") as fh:
+        written = json.load(fh)
+    assert [f["status"] for f in written["findings"]].count("pass") == 6
+    assert "pass_by_control" not in written and "findings_returned" not in written
