@@ -160,12 +160,25 @@ def console_causes(report, limit=5):
     return lines
 
 
+def _mentions_any(obj, secrets):
+    """Whether any secret occurs in any string (or key) of obj. JSON escapes character by character, so a
+    secret inside a string shows in the JSON text as its own escaped form. Not JSON data: assume yes."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return True
+    escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in secrets]
+    return bool(re.search("|".join(re.escape(e) for e in escaped), text))
+
+
 def scrub(obj, secrets):
     """Replace every occurrence of any secret string (len >= 4) in every string of obj by MASK."""
     secrets = sorted(set(s for s in (secrets or []) if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
     if not secrets:
         return obj
     pattern = re.compile("|".join(re.escape(s) for s in secrets))
+    if not _mentions_any(obj, secrets):
+        return obj  # the usual case: one search of the JSON text instead of rebuilding every string
 
     def walk(value):
         if isinstance(value, str):

@@ -82,3 +82,27 @@ def test_written_json_report_keeps_pass_findings(report, tmp_path):
         written = json.load(fh)
     assert [f["status"] for f in written["findings"]].count("pass") == 6
     assert "pass_by_control" not in written and "findings_returned" not in written
+
+
+# scrub checks the JSON text once before rebuilding every string: a secret that JSON escapes must
+# still be found, wherever it sits (value, key, nested list, tuple)
+@pytest.mark.parametrize("secret", ['pw"quote\\back', "pässwörd-ünïcode", "tab\there-and\nnewline", "plain-Secret-123",
+                                    "</script>-slash/", "\u2028line-sep"])
+def test_scrub_finds_secrets_that_json_escapes(report, secret):
+    report["findings"][0]["evidence"] = "leaked: " + secret + " end"
+    report["target"][secret] = "as a key"
+    report["findings"][1]["extra"] = ("tuple", ["nested", "x" + secret + "y"])
+    clean = R.scrub(report, [secret])
+    text = json.dumps(clean, ensure_ascii=False)
+    assert secret not in text and json.dumps(secret, ensure_ascii=False)[1:-1] not in text
+    assert clean["findings"][0]["evidence"] == "leaked: ******** end"
+    assert clean["findings"][1]["extra"][1] == ["nested", "x********y"]
+
+
+def test_scrub_without_a_secret_in_it_returns_the_same_data(report):
+    assert R.scrub(report, ["not-in-the-report-9876"]) == report
+
+
+def test_scrub_of_non_json_data_still_walks():
+    clean = R.scrub({"when": object, "text": "secret-Value-1"}, ["secret-Value-1"])
+    assert clean["text"] == "********" and clean["when"] is object

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pbguard maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark (issue 14, goals 1 and 2): the pocketbase_audit task's whole-process cost at scale.
+
+    python benchmarks/bench_scale.py                 # goal 1 (1,000 collections) and goal 2 (10,000)
+    python benchmarks/bench_scale.py --goal 1        # only goal 1
+    python benchmarks/bench_scale.py --smoke         # 50 and 200 collections, one round: a few seconds
+
+Goal 1: the audit task's time (playbook wall minus the wall of the same playbook with one no-op task)
+within 2x of the whole-process fetch floor (a fresh Python that logs in, pages through
+/api/collections and parses it), on 1,000 collections. Also printed: the task with
+return_findings=all, CPU seconds (less noisy than wall on a loaded machine) and the module's own
+process (wall, CPU, peak RSS, size of the result it prints).
+Goal 2: 10,000 collections complete, the 1k/10k task-time ratio (linear growth: about 10x), the
+module's peak memory (< 100 MiB), and the fixture's import time. Never a timed test, not in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _benchlib as lib  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+
+def measure(version, count, rounds, tmp_root):
+    """Every figure of one collection count; returns a dict."""
+    srv, import_s = lib.start_with_collections(version, count, tmp_root)
+    work = lib.new_workdir("pbguard-bench-scale-")
+    try:
+        vars_file = lib.conn_vars(work, srv)
+        floor = [lib.fetch_floor(work, vars_file) for _r in range(rounds)]
+        noop = [lib.playbook(work, "noop", lib.noop_task(), vars_file) for _r in range(rounds)]
+        audit = [lib.playbook(work, "audit", lib.audit_task(), vars_file) for _r in range(rounds)]
+        audit_all = [lib.playbook(work, "audit_all", lib.audit_task(return_findings="all"), vars_file)
+                     for _r in range(rounds)]
+        module = lib.module_process(work, vars_file)
+        module_all = lib.module_process(work, vars_file, return_findings="all")
+    finally:
+        srv.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "count": count, "import_s": import_s,
+        "floor": lib.best(floor), "floor_cpu": lib.best(floor, "cpu"),
+        "noop": lib.best(noop), "noop_cpu": lib.best(noop, "cpu"),
+        "task": lib.best(audit) - lib.best(noop), "task_cpu": lib.best(audit, "cpu") - lib.best(noop, "cpu"),
+        "task_all": lib.best(audit_all) - lib.best(noop),
+        "task_all_cpu": lib.best(audit_all, "cpu") - lib.best(noop, "cpu"),
+        "module": module, "module_all": module_all,
+    }
+
+
+def print_figures(m):
+    print("  %d collections (+ system); fixture import (PUT /api/collections/import): %.1fs"
+          % (m["count"], m["import_s"]))
+    print("    whole-process fetch floor (login + page + parse):  wall %.2fs  cpu %.2fs" % (m["floor"], m["floor_cpu"]))
+    print("    ansible-playbook with one no-op task:              wall %.2fs  cpu %.2fs" % (m["noop"], m["noop_cpu"]))
+    print("    pocketbase_audit task (default non_pass):          wall %.2fs  cpu %.2fs" % (m["task"], m["task_cpu"]))
+    print("    pocketbase_audit task (return_findings=all):       wall %.2fs  cpu %.2fs"
+          % (m["task_all"], m["task_all_cpu"]))
+    for label, run in (("non_pass", m["module"]), ("all", m["module_all"])):
+        print("    module process alone (%-8s): wall %.2fs  cpu %.2fs  peak RSS %.1f MiB  result %.0f KiB"
+              % (label, run.wall, run.cpu, run.maxrss_mib, run.result_bytes / 1024.0))
+
+
+def ratio(a, b):
+    return a / b if b > 0 else float("inf")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--goal", choices=["1", "2", "all"], default="all")
+    ap.add_argument("--version", default="0.40.6")
+    ap.add_argument("--small", type=int, default=1000, help="collections of goal 1 (and the 1k side of goal 2)")
+    ap.add_argument("--large", type=int, default=10000, help="collections of goal 2")
+    ap.add_argument("--rounds", type=int, default=3, help="runs per figure, best taken")
+    ap.add_argument("--smoke", action="store_true", help="50 and 200 collections, one round")
+    args = ap.parse_args()
+    if args.smoke:
+        args.small, args.large, args.rounds = 50, 200, 1
+    tmp_root = lib.new_workdir("pbguard-bench-srv-")
+    try:
+        small = measure(args.version, args.small, args.rounds, tmp_root)
+        large = measure(args.version, args.large, args.rounds, tmp_root) if args.goal in ("2", "all") else None
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+
+    print("")
+    print("pbguard audit at scale, PocketBase %s, best of %d run(s); %s" % (args.version, args.rounds, lib.load_note()))
+    print_figures(small)
+    print("  goal 1: task / fetch floor = %.2fx wall, %.2fx cpu (target <= 2x)"
+          % (ratio(small["task"], small["floor"]), ratio(small["task_cpu"], small["floor_cpu"])))
+    if large:
+        print_figures(large)
+        growth = float(args.large) / args.small
+        print("  goal 2: %d collections completed; task time %d/%d = %.2fx wall, %.2fx cpu (linear: %.0fx)"
+              % (args.large, args.large, args.small, ratio(large["task"], small["task"]),
+                 ratio(large["task_cpu"], small["task_cpu"]), growth))
+        print("  goal 2: module peak RSS %.1f MiB at %d collections (target < 100 MiB), ratio %.2f"
+              % (large["module"].maxrss_mib, args.large, large["module"].maxrss_mib / 100.0))
+        print("  goal 2: fixture import %.1fs for %d collections (%.1fs for %d)"
+              % (large["import_s"], args.large, small["import_s"], args.small))
+
+
+if __name__ == "__main__":
+    main()
