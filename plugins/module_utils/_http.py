@@ -195,6 +195,7 @@ class _ProbeAnswer(object):
     def __init__(self, resp):
         self._resp = resp
         self.code = resp.status
+        self.headers = resp.headers
 
     def getcode(self):
         return self._resp.status
@@ -209,6 +210,7 @@ class ProbeHTTPError(Exception):
     def __init__(self, resp):
         super(ProbeHTTPError, self).__init__("HTTP %s" % resp.status)
         self.code = resp.status
+        self.headers = resp.headers
         self._resp = resp
 
     def read(self):
