@@ -141,8 +141,8 @@ class Run:
         self.maxrss_mib = usage.ru_maxrss / 1024.0
         self.peak_tree_mib = peak[0] / 1024.0
         if self.proc.returncode != 0:
-            raise RuntimeError("%s failed (rc=%s): %s" % (os.path.basename(self.cmd[0]), self.proc.returncode,
-                                                         self.output[-3000:]))
+            raise RuntimeError("%s failed (rc=%s): %s"
+                               % (os.path.basename(self.cmd[0]), self.proc.returncode, self.output[-3000:]))
         return self
 
 

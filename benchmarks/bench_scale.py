@@ -107,5 +107,6 @@ def main():
     print("  goal 2: fixture import %.1fs for %d collections (%.1fs for %d)"
           % (large["import_s"], args.large, small["import_s"], args.small))
 
+
 if __name__ == "__main__":
     main()
