@@ -158,8 +158,13 @@ def test_account_and_file_attacks(pb_server_factory, version):
     assert not wrong, wrong
     assert info["counts_identical"] and not info["cleanup_problems"], info
     assert state(srv, existing) == before and tagged_accounts(srv) == 0 and stored_files(srv, "docs") == []
+    # a killed run's look-alike account is swept by the next run like any tagged account
+    srv.create_user("pbg-confirm-ffffffffffff-l1-boss@corp.test.pbguard.invalid", "pbg-leftover-password-1")
+    assert tagged_accounts(srv) == 1
     # and the audit of the safe twin finds nothing of these to confirm
     res = srv.run_module("pocketbase_audit", **confirm_args(srv))
+    assert res["confirm"]["swept_before"] == {"users": 1}, res["confirm"]
+    assert tagged_accounts(srv) == 0 and state(srv, existing) == before
     left = [(f["control"], f["target"]) for f in res["report"]["findings"]
             if (f.get("confirmation") or {}).get("status") == "confirmed"]
     assert left == [], left
