@@ -53,11 +53,11 @@ def plant(srv):
     """The vulnerable fixture; returns {collection: [existing record ids]} (records the audit must not touch)."""
     ok(srv.api("PATCH", "/api/collections/users", {"createRule": "", "authRule": ""}), "users")
     patch_field(srv, "users", "password", min=8)
-    ok(srv.api("POST", "/api/collections", {"name": "staff", "type": "auth", "createRule": None,
-                                             "updateRule": "id = @request.auth.id", "authRule": ""}), "staff")
+    staff = {"name": "staff", "type": "auth", "createRule": None, "updateRule": "id = @request.auth.id", "authRule": ""}
+    ok(srv.api("POST", "/api/collections", staff), "staff")
     patch_field(srv, "staff", "password", min=8)
-    ok(srv.api("POST", "/api/collections", {"name": "partners", "type": "auth", "createRule": "",
-                                             "authRule": 'email ~ "@corp.test"'}), "partners")
+    partners = {"name": "partners", "type": "auth", "createRule": "", "authRule": 'email ~ "@corp.test"'}
+    ok(srv.api("POST", "/api/collections", partners), "partners")
     ok(srv.api("POST", "/api/collections", {
         "name": "docs", "type": "base", "listRule": '@request.auth.id != ""', "viewRule": '@request.auth.id != ""',
         "fields": [{"name": "title", "type": "text"},
