@@ -56,9 +56,12 @@ stage_unit() {
 # `from conftest import ...` must get their own, not whichever was imported first.
 # Files run side by side (pytest-xdist, PBGUARD_PYTEST_JOBS workers, default 3; 1 = in-process): each file
 # starts its own servers on free ports and names its containers apart; a file stays on one worker.
+positive_int() { # name value
+    [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "$1 must be a positive integer, got '$2'" >&2; return 1; }
+}
 pytest_jobs() {
     local jobs="${PBGUARD_PYTEST_JOBS:-3}"
-    [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "PBGUARD_PYTEST_JOBS must be a positive integer" >&2; return 1; }
+    positive_int PBGUARD_PYTEST_JOBS "$jobs" || return 1
     ((jobs == 1)) || echo "-n $jobs --dist loadfile"
 }
 stage_integration() {
@@ -117,7 +120,7 @@ stage_molecule() {
         done
     fi
     ((${#scenarios[@]})) || { echo "(no molecule scenarios)"; return 0; }
-    [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "PBGUARD_MOLECULE_JOBS must be a positive integer"; return 1; }
+    positive_int PBGUARD_MOLECULE_JOBS "$jobs" 2>&1 || return 1
     home="$(mktemp -d "${TMPDIR:-/tmp}/pbguard-molecule-home.XXXXXX")"
     echo "-- molecule: ${scenarios[*]} (${jobs} at a time; logs: $log_dir/molecule-<scenario>.log)"
     local -A pid_of=()

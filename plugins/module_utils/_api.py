@@ -155,9 +155,7 @@ class PocketBaseClient(object):
                                     "or check that `url` points at PocketBase.")
         hint = ("Check `url` (%s), that `pocketbase serve` is running and listening on that "
                 "address, and that no firewall or proxy is in the way." % self.url)
-        if "CERTIFICATE" in err.message.upper() or "SSL" in err.message.upper():
-            hint = ("TLS verification failed: point ca_path (POCKETBASE_CA_PATH) at the CA that "
-                    "signed the server's certificate (e.g. the proxy's internal CA).")
+        hint = _http.tls_hint(err.message) or hint
         if err.kind == "timeout":
             hint = ("The server accepted the connection but did not answer in full within timeout=%ss; "
                     "check the server's load, or raise `timeout`." % self.timeout)

@@ -32,6 +32,25 @@ CHUNK = 64 * 1024
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 
+def tls_hint(message):
+    """How to fix a TLS failure named in a transport error message, or None when it is not one.
+
+    An unverified chain is fixed by trusting the CA that signed it; any other TLS failure (a name
+    mismatch, HTTPS spoken to a plain-HTTP port) is not, so it gets its own advice.
+    """
+    text = (message or "").upper()
+    if "CERTIFICATE_VERIFY_FAILED" in text or "CERTIFICATE VERIFY FAILED" in text:
+        if "HOSTNAME MISMATCH" in text or "IP ADDRESS MISMATCH" in text or "DOESN'T MATCH" in text:
+            return ("TLS verification failed: the certificate does not name this host; use the name the "
+                    "certificate was issued for in `url`.")
+        return ("TLS verification failed: point ca_path (POCKETBASE_CA_PATH) at the CA that signed the "
+                "server's certificate (e.g. the proxy's internal CA).")
+    if "SSL" in text or "TLS" in text:
+        return ("TLS handshake failed: check that `url`'s scheme matches the server (https:// to a plain-HTTP "
+                "port fails like this).")
+    return None
+
+
 class TransportError(Exception):
     """``kind``: ``unreachable`` (connect/TLS/reset), ``timeout`` (deadline), ``too_large``, ``redirect``."""
 
@@ -176,6 +195,7 @@ class _ProbeAnswer(object):
     def __init__(self, resp):
         self._resp = resp
         self.code = resp.status
+        self.headers = resp.headers
 
     def getcode(self):
         return self._resp.status
@@ -190,6 +210,7 @@ class ProbeHTTPError(Exception):
     def __init__(self, resp):
         super(ProbeHTTPError, self).__init__("HTTP %s" % resp.status)
         self.code = resp.status
+        self.headers = resp.headers
         self._resp = resp
 
     def read(self):

@@ -48,6 +48,29 @@ def verify_dir(directory):
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise UnsafePath("%s is writable by group or others (mode %04o); use a directory only the running "
                          "user can write" % (directory, stat.S_IMODE(info.st_mode)))
+    verify_ancestors(directory)
+
+
+def verify_ancestors(directory):
+    """Raise UnsafePath when another user could rename or replace ``directory`` through one of its parents:
+    each must be owned by root or the running user and not writable by group or others, unless sticky
+    (like /tmp, where only an entry's owner may rename it)."""
+    parent = os.path.dirname(directory)
+    while True:
+        try:
+            info = os.stat(parent)
+        except OSError as exc:
+            raise UnsafePath("%s: %s" % (parent, exc.strerror))
+        if info.st_uid not in (0, os.geteuid()):
+            raise UnsafePath("%s (a parent of %s) is owned by uid %d; that user could swap the directory below "
+                             "it" % (parent, directory, info.st_uid))
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+            raise UnsafePath("%s (a parent of %s) is writable by group or others without the sticky bit "
+                             "(mode %04o); they could swap the directory below it"
+                             % (parent, directory, stat.S_IMODE(info.st_mode)))
+        if parent == os.path.dirname(parent):
+            return
+        parent = os.path.dirname(parent)
 
 
 def write_file(path, data, mode=0o600, create_dir=True):

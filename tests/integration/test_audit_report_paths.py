@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Issue 17 item 4: pocketbase_audit writes its reports only into a directory it created or verified.
 
-A report_dir that is a symlink, group/world-writable or owned by another user is refused with a clear
-one-line error and nothing is written there or through it. Inside a private directory a symlink, a hard
+A report_dir that is a symlink, group/world-writable or owned by another user, or whose parent another
+user could rename it through, is refused with a clear one-line error and nothing is written there or through it. Inside a private directory a symlink, a hard
 link or a leftover file at a report name (or at the old predictable ``<name>.tmp``) is replaced by a new
 file: the planted link's target keeps its content. Real module runs against a real PocketBase.
 """
@@ -53,8 +53,14 @@ def test_report_dirs_another_user_could_control_are_refused(srv, tmp_path):
     sticky = make_dir(tmp_path / "sticky", 0o1777)
     cases = [(linked, "is a symbolic link"), (world, "writable by group or others"),
              (group, "writable by group or others"), (sticky, "writable by group or others")]
+    # a private directory is only as safe as its parents: whoever can rename a parent can swap it
+    shared_parent = make_dir(tmp_path / "group-writable-parent", 0o775)
+    cases.append((make_dir(shared_parent / "reports", 0o700), "a parent of"))
     if os.geteuid() == 0:  # only root can give a directory to another uid
         cases.append((make_dir(tmp_path / "other-uid", 0o755, uid=65534), "owned by uid 65534"))
+        foreign_parent = make_dir(tmp_path / "other-uid-parent", 0o755, uid=65534)
+        cases.append((make_dir(foreign_parent / "reports", 0o700), "(a parent of %s) is owned by uid 65534"
+                      % (foreign_parent / "reports")))
     results = run_tasks([audit(srv, path) for path, _why in cases])
     for (path, why), res in zip(cases, results):
         assert res.failed, (path, res)

@@ -163,6 +163,7 @@ FAIL_CASES = [
     Case("PBG-NET-001", "fail", host=_set("listeners", ["0.0.0.0:8090"])),
     Case("PBG-NET-002", "fail", host=_set("proxy_configs", {T.CADDY: "pb.example.com {\n reverse_proxy 10.1.1.1:8090\n}"})),
     Case("PBG-NET-003", "fail", params={"url": "http://pb.example.com"}),
+    Case("PBG-NET-003", "fail", probe=_set("http_redirects_to_https", False), note="http-served-not-redirected"),
     Case("PBG-NET-004", "fail", host=_caddy('        respond @pbg_admin_denied "Forbidden" 403\n', "")),
     Case("PBG-NET-005", "fail", host=_caddy("(_(?:s|ſ)uperu(?:s|ſ)er(?:s|ſ)|pbc_3142635823)", "_superusers")),
     # nginx ~* folds ASCII only: the role's old regex let /api/collections/_ſuperusers through

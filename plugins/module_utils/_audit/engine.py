@@ -30,6 +30,7 @@ import re
 import time
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 
 try:
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules
@@ -156,8 +157,9 @@ class AuditContext(object):
             raise Unavailable("no probe results: %s" % (self.probe_error or "probe scope not selected"))
         if self.probe.get("answered") is False:
             error = self.probe.get("transport_error") or "unreachable, timed out or not HTTP"
-            if "CERTIFICATE_VERIFY_FAILED" in error:
-                error = "TLS verification failed (%s); set ca_path to the CA that signed it" % error
+            hint = _http.tls_hint(error)
+            if hint:
+                error = "%s (%s)" % (hint.rstrip("."), error)
             raise Unavailable("the probe got no answer from %s: %s" % (self.probe.get("url"), error))
         return self.probe
 

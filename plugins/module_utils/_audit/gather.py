@@ -20,6 +20,7 @@ import re
 import shlex
 import stat
 import time
+from urllib.parse import urlsplit
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _publicdir, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
@@ -100,6 +101,38 @@ class _Prober(object):
                 return None, ""
         self.requests.append((method, path, status))
         return status, text.decode("utf-8", "replace") if isinstance(text, bytes) else (text or "")
+
+
+def _header(headers, name):
+    for key, value in (dict(headers.items()) if hasattr(headers, "items") else {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def probe_plain_http(url, open_url, timeout=10):
+    """Does plain HTTP on the audited host's port 80 redirect to HTTPS? True, False (it answers with
+    anything else, so content or credentials can travel in cleartext), or None: the audited URL is not
+    HTTPS on the default port (the plain-HTTP port is unknown), or nothing answered on port 80 (nothing is
+    served in cleartext). One unauthenticated GET, redirects not followed."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if (parts.scheme or "").lower() != "https" or port not in (None, 443) or not parts.hostname:
+        return None
+    host = "[%s]" % parts.hostname if ":" in parts.hostname else parts.hostname
+    try:
+        resp = open_url("http://%s/" % host, method="GET", headers={"Accept": "*/*"}, timeout=timeout,
+                        follow_redirects="none", http_agent="pbguard-audit")
+        status, headers = resp.getcode(), getattr(resp, "headers", None)
+    except Exception as exc:  # pylint: disable=broad-except
+        status, headers = getattr(exc, "code", None), getattr(exc, "headers", None)
+    if status is None:
+        return None
+    location = _header(headers, "Location") or ""
+    return 300 <= status < 400 and location.lower().startswith("https://")
 
 
 def _probe_dashboard(get):
@@ -203,6 +236,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     else:
         facts["credential_probe"] = {"enabled": False, "attempts": 0, "weak": [], "rate_limited": False,
                                      "emails": []}
+    facts["http_redirects_to_https"] = probe_plain_http(url, open_url, timeout)
     facts["answered"] = get.answered
     if not get.answered:
         facts["transport_error"] = get.last_error
