@@ -110,7 +110,9 @@ class PocketBaseClient(object):
             url += ("&" if "?" in url else "?") + urlencode(query)
         hdrs = {"Accept": "application/json" if accept_json else "*/*"}
         data = None
-        if body is not None:
+        if isinstance(body, bytes):
+            data = body  # pre-encoded (a multipart upload): the caller's headers name the Content-Type
+        elif body is not None:
             data = json.dumps(body)
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})

@@ -218,9 +218,11 @@ options:
         by a guest or any user (PBG-RUL-002), a user acting on another user's record (PBG-RUL-003), a privilege
         field set at sign-up or on one's own record (PBG-RUL-011), a record created in another user's name
         (PBG-RUL-012), ownership transferred (PBG-RUL-013), a header/query value granting access (PBG-RUL-014),
-        a self-registered account passing a rule for vetted users (PBG-RUL-017), a risky public-dir file served
-        (PBG-FIL-004). Every other failing finding reports C(not_testable) with the reason
-        C(no confirming attack for <control> in this version)."
+        a self-registered account passing a rule for vetted users (PBG-RUL-017), a self-registered look-alike
+        e-mail passing a C(~) rule or authRule (PBG-RUL-016), an unverified account logging in (PBG-AUT-002), a
+        password shorter than O(min_password_length) accepted (PBG-AUT-004), an unprotected file downloaded
+        without a file token (PBG-FIL-001), a risky public-dir file served (PBG-FIL-004). Every other failing
+        finding reports C(not_testable) with the reason C(no confirming attack for <control> in this version)."
       - Everything created is tagged (C(pbg-confirm-<run>-...), e-mails at C(pbguard.invalid)) and deleted
         whatever happens; a run first sweeps the leftovers of a killed run by tag. Existing records are never
         modified; a read probe reports only a count. Record counts of every collection are compared before

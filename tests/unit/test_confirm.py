@@ -135,9 +135,46 @@ def test_evidence_line_names_fields_never_values():
 
 def test_no_request_in_check_mode_or_on_v022():
     for kwargs in ({"generation": "v023", "check_mode": True}, {"generation": "v022"}):
-        fs = [finding("PBG-RUL-001", "collection:a.listRule"), finding("PBG-AUT-004", "collection:users")]
+        fs = [finding("PBG-RUL-001", "collection:a.listRule"), finding("PBG-AUT-005", "collection:users.tokens")]
         info = runner.confirm_findings(fs, client=None, **kwargs)
         assert info["requests"] == [] and info["run_id"] is None
         assert [f["confirmation"]["status"] for f in fs] == ["not_testable", "not_testable"]
     assert "0.23+" in fs[0]["confirmation"]["reason"]
-    assert "no confirming attack for PBG-AUT-004" in fs[1]["confirmation"]["reason"]
+    assert "no confirming attack for PBG-AUT-005" in fs[1]["confirmation"]["reason"]
+
+
+def test_lookalike_email_contains_the_literal_and_is_swept_by_tag():
+    """PocketBase runs ``~`` with a %-free literal as LIKE '%literal%' (tools/search/filter.go
+    wrapLikeParams): the look-alike must contain the literal, sit under pbguard.invalid and carry the tag."""
+    cases = {"@corp.test": "pbg-confirm-0123456789ab-l1@corp.test.pbguard.invalid",
+             "corp.test": "pbg-confirm-0123456789ab-l1@xcorp.test.pbguard.invalid",
+             "boss@corp.test": "pbg-confirm-0123456789ab-l1-boss@corp.test.pbguard.invalid",
+             "@Corp.": "pbg-confirm-0123456789ab-l1@Corp.pbguard.invalid"}
+    users = {"name": "users", "type": "auth", "fields": []}
+    for literal, expected in cases.items():
+        email = records.lookalike_email("0123456789ab", "l1", literal)
+        assert email == expected and literal in email, (literal, email)
+        assert records.is_tagged(users, {"email": email}), email
+    for literal in ("%@corp.test", "a\\%b", "a@b@c", "", "corp..test", "x y"):
+        try:
+            records.lookalike_email("0123456789ab", "l1", literal)
+        except records.NotTestable:
+            continue
+        raise AssertionError("a look-alike for %r" % literal)
+    # the sweep still never matches an address outside pbguard.invalid or without the run's tag
+    for email in ("pbg-confirm-0123456789ab-l1@corp.test", "pbg-confirm-0123456789ab-l1@pbguard.invalid.corp.test",
+                  "x-pbg-confirm-0123456789ab-l1@corp.test.pbguard.invalid"):
+        assert not records.is_tagged(users, {"email": email}), email
+
+
+def test_multipart_upload_body():
+    data, ctype = transport.multipart({"title": "t"}, {"attachment": ("a.txt", b"hello")})
+    boundary = ctype.split("boundary=", 1)[1].encode()
+    assert ctype.startswith("multipart/form-data; ") and data.endswith(b"--" + boundary + b"--\r\n")
+    assert b'name="@jsonPayload"\r\n\r\n{"title": "t"}\r\n' in data
+    assert b'name="attachment"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n' in data
+
+
+def test_short_password_length_from_the_finding():
+    pw = records.new_password(9)
+    assert len(pw) == 9 and records.new_password(9) != pw and len(records.new_password()) > 20

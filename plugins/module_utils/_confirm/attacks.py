@@ -300,3 +300,32 @@ def public_file(env, finding):
                 return not_confirmed("the server does not serve the file", [fetched])
             return not_testable("the file could not be fetched: %s" % info.get("fetch_error", "not probed"))
     return not_testable("the file was not among those probed through the URL")
+
+
+def unprotected_file(env, finding):
+    """A file of an unprotected file field downloaded without a file token (PBG-FIL-001): the superuser
+    uploads a small tagged file on a throwaway record, then an anonymous client fetches it."""
+    coll, field = target_rule(env, finding)
+    spec = dict((f.get("name"), f) for f in coll.get("fields") or []).get(field)
+    if not spec or spec.get("type") != "file":
+        return not_testable("%s is not a file field of %s" % (field, coll["name"]))
+    mimes = spec.get("mimeTypes") or []
+    if mimes and "text/plain" not in mimes:
+        return not_testable("%s.%s accepts only %s: the audit uploads a small text file"
+                            % (coll["name"], field, ", ".join(mimes)))
+    content = records.tag(env.run_id, env.label("f"))
+    seeded = principals.seed(env.transport, env.ledger, coll, env.run_id, env.label("s"),
+                             relations=_relations_to(coll, env.victim_for(coll)),
+                             files={field: ("pbguard-confirm.txt", content.encode("ascii"))})
+    stored = seeded.get(field)
+    name = stored[0] if isinstance(stored, list) and stored else stored
+    if not name:
+        raise NotTestable("the server kept no file in %s.%s" % (coll["name"], field))
+    path = "/api/files/%s/%s/%s" % (coll["name"], seeded["id"], name)
+    status, body = env.transport.send(ANONYMOUS, "GET", path)
+    same = status == 200 and body == content  # the transport hands a non-JSON body back as text
+    lines = [line(ANONYMOUS, "GET", "/api/files/%s/<seeded>/<file>" % coll["name"], status,
+                  note="the body is the file the audit uploaded (content not reported)" if same else None)]
+    if same:
+        return confirmed(lines)
+    return not_confirmed("the file was not served without a file token (HTTP %s)" % status, lines)

@@ -20,12 +20,18 @@ def _path(coll, rid=None):
     return base + ("/%s" % rid if rid else "")
 
 
-def seed(transport, ledger, coll, run_id, label, relations=None, extra=None):
-    """A tagged record of ``coll`` created as superuser; returns it (raises NotTestable)."""
-    body = records.body_for(coll, run_id, label, relations=relations, extra=extra)
+def seed(transport, ledger, coll, run_id, label, relations=None, extra=None, files=None):
+    """A tagged record of ``coll`` created as superuser (verified unless ``extra`` says otherwise);
+    ``files``: field name -> (file name, bytes), sent as a multipart upload. Returns the record (raises
+    NotTestable)."""
+    without_files = dict(coll, fields=[f for f in coll.get("fields") or [] if f.get("name") not in (files or {})])
+    body = records.body_for(without_files, run_id, label, relations=relations, extra=extra)
     if coll.get("type") == "auth":
-        body["verified"] = True
-    status, rec = transport.admin("POST", _path(coll), body)
+        body.setdefault("verified", True)
+    if files:
+        status, rec = transport.upload(_path(coll), body, files)
+    else:
+        status, rec = transport.admin("POST", _path(coll), body)
     if status == 200 and isinstance(rec, dict) and rec.get("id"):
         ledger.add(coll["name"], rec["id"])
         return rec

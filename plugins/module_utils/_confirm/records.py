@@ -18,7 +18,10 @@ import secrets
 TAG_PREFIX = "pbg-confirm-"
 TAG_DOMAIN = "pbguard.invalid"
 TAG_RE = re.compile(r"^pbg-confirm-[0-9a-f]{12}(-[a-z0-9]{1,16})?$")
-EMAIL_TAG_RE = re.compile(r"^pbg-confirm-[0-9a-f]{12}-[a-z0-9]{1,16}@pbguard\.invalid$")
+# tag@pbguard.invalid, or a look-alike around the tag (PBG-RUL-016): tag-<local>@<labels.>pbguard.invalid
+EMAIL_TAG_RE = re.compile(r"^pbg-confirm-[0-9a-f]{12}-[a-z0-9]{1,16}(-[A-Za-z0-9._+-]+)?"
+                          r"@([A-Za-z0-9-]+\.)*pbguard\.invalid$")
+_LOOKALIKE_TEXT_RE = re.compile(r"^[A-Za-z0-9._+-]*@?[A-Za-z0-9.-]*$")
 SKIPPED_TYPES = ("autodate", "password", "file")
 AUTH_SYSTEM = ("email", "emailVisibility", "verified", "password", "tokenKey")
 
@@ -39,7 +42,25 @@ def tag_email(run_id, label):
     return "%s@%s" % (tag(run_id, label), TAG_DOMAIN)
 
 
-def new_password():
+def lookalike_email(run_id, label, literal):
+    """A tagged e-mail that contains ``literal`` but sits under ``pbguard.invalid``: for ``@corp.test``,
+    ``<tag>@corp.test.pbguard.invalid``; for ``corp.test``, ``<tag>@xcorp.test.pbguard.invalid``. PocketBase
+    runs ``~`` with a literal free of ``%`` as LIKE '%literal%' (``_`` and ``%`` escaped), so such an address
+    passes. Raises NotTestable for a literal no address can contain (wildcards, escapes, several ``@``)."""
+    if not literal or not _LOOKALIKE_TEXT_RE.match(literal) or ".." in literal:
+        raise NotTestable("no e-mail address the audit may register contains %r (wildcards, escapes or "
+                          "characters an address cannot hold)" % literal)
+    if "@" not in literal:
+        return "%s@x%s%spbguard.invalid" % (tag(run_id, label), literal, "" if literal.endswith(".") else ".")
+    local, domain = literal.split("@", 1)
+    dot = "" if not domain or domain.endswith(".") else "."
+    return "%s%s@%s%spbguard.invalid" % (tag(run_id, label), "-" + local if local else "", domain, dot)
+
+
+def new_password(length=None):
+    """A random password; ``length`` characters when given (a deliberately short one for PBG-AUT-004)."""
+    if length:
+        return secrets.token_urlsafe(length)[:length]
     return "pbg-" + secrets.token_urlsafe(18)
 
 

@@ -12,7 +12,7 @@ __metaclass__ = type
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import PocketBaseError
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm import (
-    attacks, cleanup, principals, records)
+    accounts, attacks, cleanup, principals, records)
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm.records import NotTestable
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm.transport import Transport
 
@@ -28,6 +28,10 @@ ATTACKS = {
     "PBG-RUL-014": attacks.client_values,
     "PBG-RUL-015": attacks.as_guest,
     "PBG-RUL-017": attacks.self_registered,
+    "PBG-RUL-016": accounts.lookalike_identity,
+    "PBG-AUT-002": accounts.unverified_login,
+    "PBG-AUT-004": accounts.short_password,
+    "PBG-FIL-001": attacks.unprotected_file,
     "PBG-FIL-004": attacks.public_file,
 }
 NO_API_NEEDED = ("PBG-FIL-004",)

@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import secrets
 import time
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit.gather import (
@@ -69,6 +71,26 @@ class Transport(object):
 
     def admin(self, method, path, body=None, query=None):
         return self.send(Principal("the superuser", self.client.token), method, path, body, query)
+
+    def upload(self, path, body, files):
+        """POST ``body`` (as PocketBase's ``@jsonPayload``) and ``files`` ({field: (name, bytes)}) as a
+        multipart form with the superuser token: (status, parsed JSON)."""
+        data, content_type = multipart(body, files)
+        return self.send(Principal("the superuser", self.client.token), "POST", path, data,
+                         headers={"Content-Type": content_type})
+
+
+def multipart(body, files):
+    """(bytes, Content-Type) of a multipart/form-data body: JSON fields in ``@jsonPayload``, then the files."""
+    boundary = "pbguard-" + secrets.token_hex(12)
+    parts = [b'--%s\r\nContent-Disposition: form-data; name="@jsonPayload"\r\n\r\n%s\r\n'
+             % (boundary.encode(), json.dumps(body).encode("utf-8"))]
+    for field, (name, content) in sorted(files.items()):
+        parts.append(b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                     b"Content-Type: text/plain\r\n\r\n%s\r\n"
+                     % (boundary.encode(), field.encode("utf-8"), name.encode("utf-8"), content))
+    parts.append(b"--%s--\r\n" % boundary.encode())
+    return b"".join(parts), "multipart/form-data; boundary=%s" % boundary
 
 
 def line(principal, method, path, status, headers=None, query=None, body=None, note=None):
