@@ -34,18 +34,10 @@ def write_inventory(work, servers):
     with open(os.path.join(inv, "hosts.ini"), "w", encoding="utf-8") as fh:
         fh.write("[pocketbase]\n" + "".join("%s ansible_connection=local\n" % n for n in names))
     for name, srv in zip(names, servers):
-        lib.write_private_json(os.path.join(inv, "host_vars", name + ".json"), {
-            "ansible_python_interpreter": sys.executable,
-            "pbguard_become": False,
-            "pocketbase_audit_url": srv.url,
-            "pocketbase_audit_email": srv.email,
-            "pocketbase_audit_password": srv.password,
-            "pocketbase_audit_scope": ["api"],
-            "pocketbase_audit_expected_superusers": [srv.email],
-            "pocketbase_audit_fail_on": "never",
-            "pocketbase_audit_remote_report_dir": os.path.join(work, "remote", name),
-            "pocketbase_audit_report_dir": os.path.join(work, "controller"),
-        })
+        host_vars = lib.harness.audit_host_vars(srv, os.path.join(work, "remote", name),
+                                                os.path.join(work, "controller"))
+        host_vars["pocketbase_audit_fail_on"] = "never"
+        lib.write_private_json(os.path.join(inv, "host_vars", name + ".json"), host_vars)
     return os.path.join(inv, "hosts.ini"), names
 
 

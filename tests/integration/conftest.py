@@ -125,6 +125,38 @@ def http(method, url, body=None, headers=None, timeout=10):
         return Response(err.code, dict(err.headers or {}), err.read())
 
 
+def ok(resp, what):
+    """The JSON of a 200 answer; anything else fails the test, naming ``what``."""
+    assert resp.status == 200, "%s: %s" % (what, resp)
+    return resp.json
+
+
+def record_state(srv, existing):
+    """Record counts of every collection and the ``existing`` records themselves ({collection: [ids]}):
+    what a read-only or self-cleaning audit must leave as it was."""
+    names = [c["name"] for c in ok(srv.api("GET", "/api/collections", query={"perPage": 200}), "list")["items"]]
+    counts = dict((n, ok(srv.api("GET", "/api/collections/%s/records" % n, query={"perPage": 1}), n)["totalItems"])
+                  for n in names)
+    records = dict((n, [ok(srv.api("GET", "/api/collections/%s/records/%s" % (n, i)), i) for i in ids])
+                   for n, ids in existing.items())
+    return counts, records
+
+
+def audit_host_vars(srv, remote_report_dir, report_dir):
+    """Host vars of an inventory host that ``playbooks/audit.yml`` audits ``srv`` from (api scope, local)."""
+    return {
+        "ansible_python_interpreter": sys.executable,
+        "pbguard_become": False,
+        "pocketbase_audit_url": srv.url,
+        "pocketbase_audit_email": srv.email,
+        "pocketbase_audit_password": srv.password,
+        "pocketbase_audit_scope": ["api"],
+        "pocketbase_audit_expected_superusers": [srv.email],
+        "pocketbase_audit_remote_report_dir": str(remote_report_dir),
+        "pocketbase_audit_report_dir": str(report_dir),
+    }
+
+
 # --------------------------------------------------------------------------- ansible runner
 
 _COLLECTIONS_DIR = None

@@ -25,7 +25,7 @@ import pytest
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import PocketBaseClient
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm import runner
 
-from conftest import collections_path  # pylint: disable=import-error
+from conftest import collections_path, ok, record_state  # pylint: disable=import-error
 
 V040 = "0.40.6"
 V030 = "0.30.4"
@@ -51,11 +51,6 @@ EXPECTED = [
     ("PBG-RUL-017", "collection:staffdocs.listRule"),
 ]
 CONTROLS = sorted(set(c for c, _t in EXPECTED))
-
-
-def ok(resp, what):
-    assert resp.status == 200, "%s: %s" % (what, resp)
-    return resp.json
 
 
 def rel(srv, name="author", target="users"):
@@ -112,16 +107,6 @@ def make_safe(srv):
     rules("staffdocs", listRule='@request.auth.collectionName = "staff"')
 
 
-def state(srv, existing):
-    """Everything the audit must leave as it was: record counts and the existing records themselves."""
-    names = [c["name"] for c in ok(srv.api("GET", "/api/collections", query={"perPage": 200}), "list")["items"]]
-    counts = dict((n, ok(srv.api("GET", "/api/collections/%s/records" % n, query={"perPage": 1}), n)["totalItems"])
-                  for n in names)
-    records = dict((n, [ok(srv.api("GET", "/api/collections/%s/records/%s" % (n, i)), i) for i in ids])
-                   for n, ids in existing.items())
-    return counts, records
-
-
 def tagged_users(srv):
     return ok(srv.api("GET", "/api/collections/users/records", query={"filter": TAGGED}), "tagged")["totalItems"]
 
@@ -141,7 +126,7 @@ def confirm_args(srv, **extra):
 def test_confirmed_on_vulnerable_not_on_safe_twin(pb_server_factory, version, tmp_path):
     srv = pb_server_factory(version)
     existing = plant(srv)
-    before = state(srv, existing)
+    before = record_state(srv, existing)
     # fail_on can require confirmation: the confirmed critical findings fail the module (reports written first)
     res = srv.run_module("pocketbase_audit", report_dir=str(tmp_path),
                          **confirm_args(srv, fail_on="critical", fail_on_confirmed_only=True))
@@ -154,7 +139,7 @@ def test_confirmed_on_vulnerable_not_on_safe_twin(pb_server_factory, version, tm
         conf = findings[key]["confirmation"]
         assert conf["status"] == "confirmed", (key, conf)
         assert conf["evidence"] and "HTTP" in conf["evidence"][0]
-    assert state(srv, existing) == before
+    assert record_state(srv, existing) == before
     assert res["confirm"]["counts_identical"] and not res["confirm"]["cleanup_problems"]
     assert tagged_users(srv) == 0
     # no secret or record data in the evidence: the throwaway passwords/tokens never appear, nor record titles
@@ -182,7 +167,7 @@ def test_confirmed_on_vulnerable_not_on_safe_twin(pb_server_factory, version, tm
     wrong = dict((k, o) for k, o in outcomes.items() if o["status"] != "not_confirmed")
     assert not wrong, wrong
     assert info["counts_identical"] and not info["cleanup_problems"]
-    assert state(srv, existing)[1] == before[1]
+    assert record_state(srv, existing)[1] == before[1]
     # and the audit of the safe twin has nothing left to confirm: fail_on_confirmed_only lets it pass
     res = srv.run_module("pocketbase_audit", **confirm_args(srv, fail_on="critical", fail_on_confirmed_only=True))
     assert not res.failed, res.msg
@@ -195,7 +180,7 @@ def test_confirmed_on_vulnerable_not_on_safe_twin(pb_server_factory, version, tm
 def test_refused_without_opt_in(pb_server_factory, run_tasks):
     srv = pb_server_factory(V040)
     existing = plant(srv)
-    before = state(srv, existing)
+    before = record_state(srv, existing)
     wrong, missing, off, only = run_tasks([
         srv.task("pocketbase_audit", **confirm_args(srv, confirm={
             "enabled": True, "i_have_permission_for": "http://staging.example.com"})),
@@ -210,7 +195,7 @@ def test_refused_without_opt_in(pb_server_factory, run_tasks):
     assert not any("confirmation" in f for f in off["report"]["findings"])
     assert off["confirm"] == {} and "confirm" not in off["report"]
     assert only.failed and "confirm.enabled" in only.msg
-    assert state(srv, existing) == before and tagged_users(srv) == 0
+    assert record_state(srv, existing) == before and tagged_users(srv) == 0
 
 
 def _module_args_file(srv, pace):
@@ -226,7 +211,7 @@ def _module_args_file(srv, pace):
 def test_killed_run_is_swept_by_the_next(pb_server_factory):
     srv = pb_server_factory(V040)
     existing = plant(srv)
-    before = state(srv, existing)
+    before = record_state(srv, existing)
     args_file = _module_args_file(srv, pace=1.0)  # PBG-RUL-003's attacker is the first throwaway user
     try:
         env = dict(os.environ, PYTHONPATH=collections_path())
@@ -248,7 +233,7 @@ def test_killed_run_is_swept_by_the_next(pb_server_factory):
     res = srv.run_module("pocketbase_audit", **confirm_args(srv, controls=["PBG-RUL-001"]))
     assert res["confirm"]["swept_before"].get("users", 0) >= 1, res["confirm"]
     assert tagged_users(srv) == 0
-    assert state(srv, existing) == before
+    assert record_state(srv, existing) == before
 
 
 def test_v022_not_testable(pb_server_factory):

@@ -21,6 +21,8 @@ import pytest
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api import PocketBaseClient
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._confirm import runner
 
+from conftest import ok, record_state  # pylint: disable=import-error
+
 V040 = "0.40.6"
 V030 = "0.30.4"
 CONTROLS = ["PBG-AUT-002", "PBG-AUT-004", "PBG-FIL-001", "PBG-RUL-016"]
@@ -36,11 +38,6 @@ EXPECTED = [
     ("PBG-RUL-016", "collection:corpdocs.listRule"),
     ("PBG-RUL-016", "collection:partners.authRule"),
 ]
-
-
-def ok(resp, what):
-    assert resp.status == 200, "%s: %s" % (what, resp)
-    return resp.json
 
 
 def patch_field(srv, coll, field, **changes):
@@ -87,16 +84,6 @@ def make_safe(srv):
        "corpdocs")
 
 
-def state(srv, existing):
-    """Record counts of every collection and the existing records themselves."""
-    names = [c["name"] for c in ok(srv.api("GET", "/api/collections", query={"perPage": 200}), "list")["items"]]
-    counts = dict((n, ok(srv.api("GET", "/api/collections/%s/records" % n, query={"perPage": 1}), n)["totalItems"])
-                  for n in names)
-    records = dict((n, [ok(srv.api("GET", "/api/collections/%s/records/%s" % (n, i)), i) for i in ids])
-                   for n, ids in existing.items())
-    return counts, records
-
-
 def tagged_accounts(srv):
     return sum(ok(srv.api("GET", "/api/collections/%s/records" % c, query={"filter": TAGGED}), c)["totalItems"]
                for c in ("users", "staff", "partners"))
@@ -122,7 +109,7 @@ def confirm_args(srv):
 def test_account_and_file_attacks(pb_server_factory, version):
     srv = pb_server_factory(version)
     existing = plant(srv)
-    before = state(srv, existing)
+    before = record_state(srv, existing)
     res = srv.run_module("pocketbase_audit", **confirm_args(srv))
     assert not res.failed, res.msg
     findings = dict(((f["control"], f["target"]), f) for f in res["report"]["findings"])
@@ -134,7 +121,7 @@ def test_account_and_file_attacks(pb_server_factory, version):
     superusers = findings.get(("PBG-AUT-004", "collection:_superusers.password"))
     if superusers and superusers["status"] == "fail":  # no throwaway superuser is ever created
         assert superusers["confirmation"]["status"] == "not_testable", superusers
-    assert state(srv, existing) == before
+    assert record_state(srv, existing) == before
     assert res["confirm"]["counts_identical"] and not res["confirm"]["cleanup_problems"], res["confirm"]
     assert tagged_accounts(srv) == 0 and stored_files(srv, "docs") == []
     # evidence names fields, never values: no e-mail (look-alike or tagged), password, token or record data
@@ -144,7 +131,7 @@ def test_account_and_file_attacks(pb_server_factory, version):
 
     # the safe twin: the same findings, replayed against the corrected server, are not confirmed
     make_safe(srv)
-    before = state(srv, existing)
+    before = record_state(srv, existing)
     replay = []
     for key in EXPECTED:
         f = dict(findings[key])
@@ -157,14 +144,14 @@ def test_account_and_file_attacks(pb_server_factory, version):
     wrong = dict((k, o) for k, o in outcomes.items() if o["status"] != "not_confirmed")
     assert not wrong, wrong
     assert info["counts_identical"] and not info["cleanup_problems"], info
-    assert state(srv, existing) == before and tagged_accounts(srv) == 0 and stored_files(srv, "docs") == []
+    assert record_state(srv, existing) == before and tagged_accounts(srv) == 0 and stored_files(srv, "docs") == []
     # a killed run's look-alike account is swept by the next run like any tagged account
     srv.create_user("pbg-confirm-ffffffffffff-l1-boss@corp.test.pbguard.invalid", "pbg-leftover-password-1")
     assert tagged_accounts(srv) == 1
     # and the audit of the safe twin finds nothing of these to confirm
     res = srv.run_module("pocketbase_audit", **confirm_args(srv))
     assert res["confirm"]["swept_before"] == {"users": 1}, res["confirm"]
-    assert tagged_accounts(srv) == 0 and state(srv, existing) == before
+    assert tagged_accounts(srv) == 0 and record_state(srv, existing) == before
     left = [(f["control"], f["target"]) for f in res["report"]["findings"]
             if (f.get("confirmation") or {}).get("status") == "confirmed"]
     assert left == [], left

@@ -13,6 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import audit_host_vars  # pylint: disable=import-error
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VENV_BIN = os.path.dirname(sys.executable)
@@ -36,17 +37,7 @@ def run_playbook(tmp_path, collections_dir, srv, cli_args=(), extra_hosts=None, 
     for name, own_vars in (extra_hosts or {}).items():
         (inv / "host_vars" / (name + ".json")).write_text(json.dumps(dict(own_vars, pbguard_become=False,
                                                                           pocketbase_audit_scope=["api"])))
-    host_vars = {
-        "ansible_python_interpreter": sys.executable,
-        "pbguard_become": False,
-        "pocketbase_audit_url": srv.url,
-        "pocketbase_audit_email": srv.email,
-        "pocketbase_audit_password": srv.password,
-        "pocketbase_audit_scope": ["api"],
-        "pocketbase_audit_expected_superusers": [srv.email],
-        "pocketbase_audit_remote_report_dir": str(tmp_path / "remote"),
-        "pocketbase_audit_report_dir": str(tmp_path / "controller"),
-    }
+    host_vars = audit_host_vars(srv, tmp_path / "remote", tmp_path / "controller")
     host_vars.update(extra_vars)
     hv = inv / "host_vars" / "pbtest.json"
     hv.write_text(json.dumps(host_vars))
