@@ -68,6 +68,15 @@ class Response(object):
         self.url = url
 
 
+def header_value(headers, name):
+    """The value of header ``name`` in a plain dict of response headers, whatever the server's spelling."""
+    name = name.lower()
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
 def origin(url):
     """``(scheme, host, port)`` with the default port filled in."""
     parts = urlsplit(url)
@@ -177,7 +186,7 @@ def exchange(url, method="GET", data=None, headers=None, timeout=10, validate_ce
             raise TransportError("unreachable", "%s is not a usable URL: %s" % (url, err))
         if resp.status not in REDIRECT_CODES or not follow_redirects:
             return resp
-        location = resp.headers.get("Location") or resp.headers.get("location")
+        location = header_value(resp.headers, "Location")
         if not location:
             return resp
         target = urljoin(url, location)

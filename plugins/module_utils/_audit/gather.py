@@ -22,7 +22,7 @@ import stat
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _pb_paths, _publicdir, _tlscert
+from ansible_collections.pbguard.pocketbase.plugins.module_utils import _hooks_lint, _http, _pb_paths, _publicdir, _tlscert
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine
 
 
@@ -103,13 +103,6 @@ class _Prober(object):
         return status, text.decode("utf-8", "replace") if isinstance(text, bytes) else (text or "")
 
 
-def _header(headers, name):
-    for key, value in (dict(headers.items()) if hasattr(headers, "items") else {}).items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
 def probe_plain_http(url, open_url, timeout=10):
     """Does plain HTTP on the audited host's port 80 redirect to HTTPS? True, False (it answers with
     anything else, so content or credentials can travel in cleartext), or None: the audited URL is not
@@ -131,7 +124,7 @@ def probe_plain_http(url, open_url, timeout=10):
         status, headers = getattr(exc, "code", None), getattr(exc, "headers", None)
     if status is None:
         return None
-    location = _header(headers, "Location") or ""
+    location = _http.header_value(headers, "Location") or ""
     return 300 <= status < 400 and location.lower().startswith("https://")
 
 
