@@ -78,3 +78,9 @@ def test_unknown_plain_port_is_not_probed(url):
     def never(*_args, **_kwargs):
         raise AssertionError("no request expected")
     assert gather.probe_plain_http(url, never) is None
+
+
+@pytest.mark.parametrize("name", ["Location", "location", "LOCATION"])
+def test_header_lookup_ignores_the_servers_spelling(name):
+    assert _http.header_value({name: "https://pb.example.com/", "Server": "x"}, "Location") == "https://pb.example.com/"
+    assert _http.header_value({"Server": "x"}, "Location") is None
