@@ -7,12 +7,13 @@ once, unauthenticated, without following the redirect; a real HTTP server on loo
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 
 import pytest
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import gather
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._audit import engine, gather, net
 
 
 class _Answer(http.server.BaseHTTPRequestHandler):
@@ -63,21 +64,37 @@ def plain_http():
 ])
 def test_plain_http_answer_decides(plain_http, status, location, expected):
     open_url, handler = plain_http(status, location)
-    assert gather.probe_plain_http("https://pb.example.com", open_url, timeout=5) is expected
+    assert gather.probe_plain_http("https://pb.example.com", open_url, timeout=5) == (expected, None)
     assert handler.seen == [("/", None)]  # one request, no credentials
 
 
 def test_no_listener_on_port_80_is_not_a_finding():
     def refused(url, **_kwargs):
         raise _http.TransportError("unreachable", "connection refused")
-    assert gather.probe_plain_http("https://pb.example.com", refused) is None
+    assert gather.probe_plain_http("https://pb.example.com", refused) == (None, None)
+
+
+def test_a_silent_port_80_is_unknown_not_a_pass():
+    """Fail closed: a timeout means something may listen and serve in cleartext; the control says error."""
+    with socket.socket() as silent:  # a real listener that never answers: the request times out
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+
+        def to_silent(_url, **kwargs):
+            return _http.bounded_open_url("http://127.0.0.1:%d/" % silent.getsockname()[1], **kwargs)
+        verdict, error = gather.probe_plain_http("https://pb.example.com", to_silent, timeout=1)
+    assert verdict is None and "did not answer within 1s" in error
+    ctx = engine.AuditContext(probe={"url": "https://pb.example.com", "answered": True, "http_probe_error": error,
+                                     "http_redirects_to_https": None}, url="https://pb.example.com")
+    with pytest.raises(engine.Unavailable):
+        net.check_net_tls(ctx)
 
 
 @pytest.mark.parametrize("url", ["http://pb.example.com", "https://pb.example.com:8443", "https://"])
 def test_unknown_plain_port_is_not_probed(url):
     def never(*_args, **_kwargs):
         raise AssertionError("no request expected")
-    assert gather.probe_plain_http(url, never) is None
+    assert gather.probe_plain_http(url, never) == (None, None)
 
 
 @pytest.mark.parametrize("name", ["Location", "location", "LOCATION"])

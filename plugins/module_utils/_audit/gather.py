@@ -104,28 +104,32 @@ class _Prober(object):
 
 
 def probe_plain_http(url, open_url, timeout=10):
-    """Does plain HTTP on the audited host's port 80 redirect to HTTPS? True, False (it answers with
-    anything else, so content or credentials can travel in cleartext), or None: the audited URL is not
-    HTTPS on the default port (the plain-HTTP port is unknown), or nothing answered on port 80 (nothing is
-    served in cleartext). One unauthenticated GET, redirects not followed."""
+    """Does plain HTTP on the audited host's port 80 redirect to HTTPS? ``(verdict, error)``: verdict True,
+    False (it answers with anything else, so content or credentials can travel in cleartext), or None: the
+    audited URL is not HTTPS on the default port (the plain-HTTP port is unknown), or port 80 refused the
+    connection (nothing is served in cleartext). ``error`` names a timeout: something may listen there, so
+    the answer is unknown. One unauthenticated GET, redirects not followed."""
     parts = urlsplit(url)
     try:
         port = parts.port
     except ValueError:
-        return None
+        return None, None
     if (parts.scheme or "").lower() != "https" or port not in (None, 443) or not parts.hostname:
-        return None
+        return None, None
     host = "[%s]" % parts.hostname if ":" in parts.hostname else parts.hostname
+    plain = "http://%s/" % host
     try:
-        resp = open_url("http://%s/" % host, method="GET", headers={"Accept": "*/*"}, timeout=timeout,
+        resp = open_url(plain, method="GET", headers={"Accept": "*/*"}, timeout=timeout,
                         follow_redirects="none", http_agent="pbguard-audit")
         status, headers = resp.getcode(), getattr(resp, "headers", None)
     except Exception as exc:  # pylint: disable=broad-except
         status, headers = getattr(exc, "code", None), getattr(exc, "headers", None)
-    if status is None:
-        return None
+        if status is None:
+            if getattr(exc, "kind", None) == "timeout" or "timed out" in str(getattr(exc, "reason", exc)):
+                return None, "%s did not answer within %ss" % (plain, timeout)
+            return None, None
     location = _http.header_value(headers, "Location") or ""
-    return 300 <= status < 400 and location.lower().startswith("https://")
+    return 300 <= status < 400 and location.lower().startswith("https://"), None
 
 
 def _probe_dashboard(get):
@@ -229,7 +233,7 @@ def gather_probe(url, open_url, timeout=10, validate_certs=True, emails=None, pr
     else:
         facts["credential_probe"] = {"enabled": False, "attempts": 0, "weak": [], "rate_limited": False,
                                      "emails": []}
-    facts["http_redirects_to_https"] = probe_plain_http(url, open_url, timeout)
+    facts["http_redirects_to_https"], facts["http_probe_error"] = probe_plain_http(url, open_url, timeout)
     facts["answered"] = get.answered
     if not get.answered:
         facts["transport_error"] = get.last_error

@@ -119,6 +119,8 @@ def check_net_tls(ctx):
         raise NotApplicable("the audited URL is loopback; TLS is terminated at the proxy")
     if not ctx.url.lower().startswith("https://"):
         return [bad("url:" + ctx.url, "the PocketBase URL is served over plain HTTP")]
+    if p.get("http_probe_error"):
+        raise Unavailable("whether plain HTTP redirects to HTTPS is unknown: %s" % p["http_probe_error"])
     if p.get("http_redirects_to_https") is False:
         return [bad("url:" + ctx.url, "plain HTTP on the same host does not redirect to HTTPS")]
     return [ok("url:" + ctx.url, "served over HTTPS")]
