@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import socket
 import threading
 import time
@@ -24,7 +25,7 @@ import time
 from urllib.error import HTTPError, URLError
 from urllib.parse import urljoin, urlsplit
 
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.urls import Request, make_context, open_url
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -115,12 +116,44 @@ def _read_capped(fp, max_bytes, url):
     return b"".join(chunks)
 
 
+# ansible-core 2.17+ builds a new TLS context for every request, plain HTTP included, and reads the whole
+# CA store to do it (~60 ms, more than the request itself on loopback). One context per verification
+# setting (validate_certs, ca_path) and process is built once and reused; 2.16 takes no context and
+# builds none for plain HTTP.
+_REQUEST_TAKES_CONTEXT = "context" in inspect.signature(Request.open).parameters
+_CONTEXTS = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def tls_context(validate_certs, ca_path=None):
+    """The TLS context ``open_url`` would build for these settings, built once per process (None when
+    this ansible-core cannot be given one)."""
+    if not _REQUEST_TAKES_CONTEXT:
+        return None
+    key = (bool(validate_certs), ca_path or None)
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(key)
+        if context is None:
+            context = make_context(cafile=ca_path or None, validate_certs=bool(validate_certs))
+            _CONTEXTS[key] = context
+    return context
+
+
+def _open(url, method, data, headers, timeout, validate_certs, opener_kwargs):
+    context = tls_context(validate_certs, opener_kwargs.get("ca_path"))
+    if context is None:
+        return open_url(url, data=data, headers=headers, method=method, timeout=timeout,
+                        validate_certs=validate_certs, follow_redirects="none",
+                        http_agent="pbguard.pocketbase", use_proxy=True, **opener_kwargs)
+    return Request().open(method or ("POST" if data else "GET"), url, data=data, headers=headers, timeout=timeout,
+                          validate_certs=validate_certs, follow_redirects="none",
+                          http_agent="pbguard.pocketbase", use_proxy=True, context=context, **opener_kwargs)
+
+
 def _one(url, method, data, headers, timeout, validate_certs, max_bytes, opener_kwargs):
     """A single request, no redirect following; HTTP errors are answers, not exceptions."""
     try:
-        resp = open_url(url, data=data, headers=headers, method=method, timeout=timeout,
-                        validate_certs=validate_certs, follow_redirects="none",
-                        http_agent="pbguard.pocketbase", use_proxy=True, **opener_kwargs)
+        resp = _open(url, method, data, headers, timeout, validate_certs, opener_kwargs)
     except HTTPError as err:
         headers_out = dict(err.headers.items()) if getattr(err, "headers", None) else {}
         try:
