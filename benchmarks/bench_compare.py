@@ -18,7 +18,8 @@ rules per second of CPU (best of ``--repeat``).
 collections; each run is a fresh process that times one checkout's module core (snapshot + every
 ``api`` control of the strict profile) and a bare fetch+parse of the collections list, best of
 ``--repeat`` each, in CPU seconds of the process and wall seconds. The checkouts may differ in their
-controls (say so when quoting the figures). ``--findings-out FILE`` writes this checkout's findings.
+controls (say so when quoting the figures). ``--findings-out FILE`` writes this checkout's findings;
+``--conn FILE`` (JSON: url, email, password) uses a running server instead of starting one.
 """
 
 from __future__ import print_function
@@ -148,30 +149,38 @@ def compare_rules(args):
     _report(results, "lint", "parse + lint (rules/s):", "rules/s", True)
 
 
+def _audit_runs(args, conn):
+    if args.findings_out:
+        _run_child(["audit", ROOT, conn, 1, args.findings_out])
+    return _interleave(args.rounds, args.baseline, lambda root: ["audit", root, conn, args.repeat])
+
+
 def compare_audit(args):
-    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-    sys.path.insert(0, HERE)
-    import conftest as harness  # noqa: E402  pylint: disable=import-error,import-outside-toplevel
-    from bench_audit import make_collections  # noqa: E402  pylint: disable=import-error,import-outside-toplevel
-    tmp_root = tempfile.mkdtemp(prefix="pbguard-bench-")
-    srv = harness.start_server(args.version, None, tmp_root, email="bench@corp.test", automigrate=False)
-    try:
-        users = srv.api("GET", "/api/collections/users").json
-        resp = srv.api("PUT", "/api/collections/import",
-                       {"collections": make_collections(args.collections, users["id"]), "deleteMissing": False},
-                       timeout=3600)
-        if resp.status not in (200, 204):
-            raise RuntimeError("collection import failed: %s" % resp)
-        conn = os.path.join(tmp_root, "conn.json")
-        with open(conn, "w") as fh:
-            json.dump({"url": srv.url, "email": srv.email, "password": srv.password}, fh)
-        if args.findings_out:
-            _run_child(["audit", ROOT, conn, 1, args.findings_out])
-        results = _interleave(args.rounds, args.baseline, lambda root: ["audit", root, conn, args.repeat])
-    finally:
-        srv.stop()
-    print("PocketBase %s, %d collections, %d rounds interleaved, median of the per-run best of %d" % (
-        args.version, args.collections, args.rounds, args.repeat))
+    if args.conn:
+        results = _audit_runs(args, args.conn)
+        where = "the server of %s" % args.conn
+    else:
+        sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+        sys.path.insert(0, HERE)
+        import conftest as harness  # noqa: E402  pylint: disable=import-error,import-outside-toplevel
+        from bench_audit import make_collections  # noqa: E402  pylint: disable=import-error,import-outside-toplevel
+        tmp_root = tempfile.mkdtemp(prefix="pbguard-bench-")
+        srv = harness.start_server(args.version, None, tmp_root, email="bench@corp.test", automigrate=False)
+        try:
+            users = srv.api("GET", "/api/collections/users").json
+            resp = srv.api("PUT", "/api/collections/import",
+                           {"collections": make_collections(args.collections, users["id"]), "deleteMissing": False},
+                           timeout=3600)
+            if resp.status not in (200, 204):
+                raise RuntimeError("collection import failed: %s" % resp)
+            conn = os.path.join(tmp_root, "conn.json")
+            with open(conn, "w") as fh:
+                json.dump({"url": srv.url, "email": srv.email, "password": srv.password}, fh)
+            results = _audit_runs(args, conn)
+        finally:
+            srv.stop()
+        where = "PocketBase %s, %d collections" % (args.version, args.collections)
+    print("%s, %d rounds interleaved, median of the per-run best of %d" % (where, args.rounds, args.repeat))
     print("findings: baseline %d, current %d (the checkouts' controls may differ)" % (
         results["baseline"][0]["findings"], results["current"][0]["findings"]))
     for clock in ("cpu", "wall"):
@@ -203,6 +212,7 @@ def main():
     audit.add_argument("--collections", type=int, default=1000)
     audit.add_argument("--version", default="0.40.6")
     audit.add_argument("--findings-out")
+    audit.add_argument("--conn", help="JSON file {url, email, password} of a running server to use instead")
     args = ap.parse_args()
     if not os.path.isdir(os.path.join(args.baseline, "plugins", "module_utils")):
         ap.error("--baseline %s is not a checkout of this collection" % args.baseline)
