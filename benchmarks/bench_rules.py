@@ -43,6 +43,9 @@ LITERALS = ('"published"', "'draft'", "true", "false", "null", '""', "''", "10",
             "-2.5", "@now", "@todayStart", '"a \\"q\\" b"', "'it\\'s'")
 OPS = ("=", "!=", ">", ">=", "<", "<=", "~", "!~", "?=", "?!=", "?~")
 SP = ("", " ", "  ", "\t", "\n  ")
+# issue 5 asked for >= 50,000 rules/s parsed and linted (10,000-rule corpus, one core); parse alone meets it,
+# parse + lint has not on the 2-core CI machine type (README "Benchmarks")
+TARGET = 50000
 
 
 def _atom(rng, gen):
@@ -181,8 +184,11 @@ def main():
     print("python: %s, best of %d runs" % (sys.version.split()[0], args.repeat))
     print("parse only:    %8.0f rules/s CPU  (%5.1f us/rule; wall clock %8.0f rules/s)" % (
         n / pc, pc / n * 1e6, n / pw))
-    print("parse + lint:  %8.0f rules/s CPU  (%5.1f us/rule; wall clock %8.0f rules/s)  target >= 50000" % (
+    print("parse + lint:  %8.0f rules/s CPU  (%5.1f us/rule; wall clock %8.0f rules/s)" % (
         n / lc, lc / n * 1e6, n / lw))
+    print("issue 5's target, >= %d rules/s parsed and linted on one core: %s" % (
+        TARGET, "met" if n / lc >= TARGET else "not met"))
+    print("absolute figures move with the machine's load: compare commits interleaved with bench_compare.py")
     print("findings by code: %s" % ", ".join("%s=%d" % kv for kv in sorted(findings.items())))
     long_chains()
 

@@ -91,13 +91,13 @@ def _truth(c):
     right = c.right
     tl = type(left)
     tr = type(right)
-    if tl is Literal and tr is Literal:
-        return _lit_truth(c.op, left, right)
-    if left == right and tl is not Call and tl is not Macro:
-        if c.op in ("=", "<=", ">=", "~"):
-            return True
-        if c.op in ("!=", "<", ">", "!~"):
-            return False
+    if tl is tr:
+        if tl is Literal:
+            return _lit_truth(c.op, left, right)
+        # x = x; a call or macro may differ between evaluations
+        if tl is not Call and tl is not Macro and (left is right or left == right):
+            return _SAME_TRUTH.get(c.op)
+        return None
     # record id is never empty
     if tl is Identifier and tr is Literal:
         ident, lit = left, right
@@ -113,7 +113,10 @@ def _truth(c):
     return None
 
 
-def _classify(c, action):
+_SAME_TRUTH = {"=": True, "<=": True, ">=": True, "~": True, "!=": False, "<": False, ">": False, "!~": False}
+
+
+def _classify(c):
     left = c.left
     right = c.right
     tl = type(left)
@@ -242,11 +245,12 @@ def _simplify(disjuncts):
     if len(live) < 2:
         return live, False
     # A || !A over single-atom disjuncts: one pass with a set (a pairwise scan is quadratic on long chains)
+    singles = [conj[0] for conj in live if len(conj) == 1 and not conj[0].any_of and conj[0].op in _NEGATE]
+    ops = set([a.op for a in singles])
+    if not any(_NEGATE[op] in ops or _MIRROR.get(_NEGATE[op]) in ops for op in ops):
+        return live, False  # no two operators that could negate each other: no node hashing needed
     seen = set()
-    for conj in live:
-        if len(conj) != 1 or conj[0].any_of or conj[0].op not in _NEGATE:
-            continue
-        a = conj[0]
+    for a in singles:
         neg = _NEGATE[a.op]
         if (neg, a.left, a.right) in seen or (_MIRROR.get(neg), a.right, a.left) in seen:
             return live, True
@@ -347,10 +351,18 @@ def _analyse(node, action):
         return findings, True
     auth_only = []
     body = []
+    # after expansion an atom often sits in several branches: classify it once
+    known = {} if len(live) > 1 else None
     for conj in live:
-        classes = set()
-        for a in conj:
-            classes.add(_classify(a, action))
+        if known is None:
+            classes = set([_classify(a) for a in conj])
+        else:
+            classes = set()
+            for a in conj:
+                cls = known.get(id(a))
+                if cls is None:
+                    cls = known[id(a)] = _classify(a)
+                classes.add(cls)
         owner = _C_OWNER in classes or _C_ROLE in classes or _C_JOIN_AUTH in classes
         if _C_BODY_OWNER in classes:
             if action == "createRule":
@@ -450,9 +462,11 @@ def lint_rule(expr, action, generation="v023", collection=None, collections=None
                             {"action": action, "message": exc.message, "position": exc.position})]
     if isinstance(node, Empty):
         return [RuleFinding("public", _SEV_PUBLIC[action], _public_message(action), {"action": action})]
-    terms = len(_all_atoms(node))
-    if terms > MAX_RULE_TERMS:
-        return [_too_large(action, "%d comparisons" % terms)]
+    # a comparison takes at least three tokens: only a rule with many tokens can have too many
+    if len(parser.toks) > 3 * MAX_RULE_TERMS:
+        terms = len(_all_atoms(node))
+        if terms > MAX_RULE_TERMS:
+            return [_too_large(action, "%d comparisons" % terms)]
     findings = _mismatches(parser.specials, generation, version) if parser.specials else []
     logic, _taut = _analyse(node, action)
     if logic:

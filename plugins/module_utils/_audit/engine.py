@@ -195,17 +195,24 @@ class AuditContext(object):
         collections = self.collections()
         by_name = dict((c.get("name"), c) for c in collections)
         out = []
+        # collections share rule texts: the findings depend on the text, the action and whether the rule
+        # belongs to a view (joins are judged against the same collections), so each is linted once
+        linted = {}
         for coll in collections:
             rules = coll.get("rules") or {}
+            is_view = coll.get("type") == "view"
             for rule in CRUD_RULES + ("manageRule",):
                 expr = rules.get(rule)
                 if expr is None:
                     continue
-                try:
-                    findings = list(_rules.lint_rule(expr, rule, generation, coll, by_name))
-                except Exception as exc:  # pylint: disable=broad-except
-                    findings = [_LintProxy("parse_error", "high", "linter failed: %s" % exc.__class__.__name__)]
-                out.append((coll.get("name"), rule, expr, findings))
+                key = (expr, rule, is_view)
+                findings = linted.get(key)
+                if findings is None:
+                    try:
+                        findings = linted[key] = list(_rules.lint_rule(expr, rule, generation, coll, by_name))
+                    except Exception as exc:  # pylint: disable=broad-except
+                        findings = [_LintProxy("parse_error", "high", "linter failed: %s" % exc.__class__.__name__)]
+                out.append((coll.get("name"), rule, expr, list(findings)))
         self._rule_lint = out
         return out
 
