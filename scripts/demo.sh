@@ -76,7 +76,7 @@ full() {
     command -v podman >/dev/null || die "podman missing (bootstrap should have installed it)"
     podman image exists "$PBGUARD_TEST_IMAGE" || die "test image $PBGUARD_TEST_IMAGE missing"
     # globals: the EXIT trap runs after this function has returned
-    DEMO_NAME="pbg-demo-$$"
+    DEMO_NAME="pbg-demo${PBGUARD_MOLECULE_SUFFIX:-}-$$"
     DEMO_WORK="$PBGUARD_CACHE/demo/$(date +%Y%m%d-%H%M%S)-$$"
     local name="$DEMO_NAME" work="$DEMO_WORK"
     mkdir -p "$work/inventory" "$work/reports"
