@@ -18,6 +18,7 @@ confirming fetch therefore counts only a body with the file's own SHA-256:
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -93,6 +94,9 @@ def test_public_file_confirmed_safe_twin_and_index_fallback(pb_server_factory, t
     assert "no digest to compare" in big["confirmation"]["reason"], big
     assert_secret_nowhere(secret, res)
     assert res["confirm"]["counts_identical"] and not res["confirm"]["cleanup_problems"], res["confirm"]
+    with open(res["report_files"]["json"]) as fh:  # the JSON report carries the confidence
+        written = dict((f["target"], f) for f in json.load(fh)["findings"])
+    assert written["file:%s/.env" % public]["confirmation"]["status"] == "confirmed"
 
     # the safe twin: same server, the files moved out of the public dir. index.html stays, so /.env is
     # now answered by the SPA index fallback (--indexFallback, on by default) with HTTP 200 and index.html
@@ -109,6 +113,7 @@ def test_public_file_confirmed_safe_twin_and_index_fallback(pb_server_factory, t
     found = by_target(safe)
     assert [f["status"] for f in found.values()] == ["pass"], found
     assert not any(f.get("confirmation") for f in found.values()), found
+    assert safe["confirm"]["counts_identical"] and not safe["confirm"]["cleanup_problems"], safe["confirm"]
     assert_secret_nowhere(secret, safe)
 
     found = by_target(fallback)
