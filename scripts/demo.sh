@@ -2,7 +2,8 @@
 # pbguard demo (the README's first command).
 #
 #   scripts/demo.sh           vulnerable PocketBase in a systemd container -> attacks succeed ->
-#                             audit report with findings -> harden.yml (check, converge, again) ->
+#                             audit report with findings, confirmed by exploiting them -> harden.yml
+#                             (check, converge, again) ->
 #                             attacks blocked -> clean audit; coloured table per area and the
 #                             Markdown audit report at the end.  ~5 minutes.
 #   scripts/demo.sh --quick   no container: a throw-away real PocketBase on loopback, read through
@@ -75,7 +76,7 @@ full() {
     command -v podman >/dev/null || die "podman missing (bootstrap should have installed it)"
     podman image exists "$PBGUARD_TEST_IMAGE" || die "test image $PBGUARD_TEST_IMAGE missing"
     # globals: the EXIT trap runs after this function has returned
-    DEMO_NAME="pbg-demo-$$"
+    DEMO_NAME="pbg-demo${PBGUARD_MOLECULE_SUFFIX:-}-$$"
     DEMO_WORK="$PBGUARD_CACHE/demo/$(date +%Y%m%d-%H%M%S)-$$"
     local name="$DEMO_NAME" work="$DEMO_WORK"
     mkdir -p "$work/inventory" "$work/reports"
@@ -146,7 +147,8 @@ narrate() {
                         | head -40 || true
                 fi ;;
             *'"msg": "flagged:'* | *'"msg": "check mode:'* | *'"msg": "converge changed='* | \
-            *'"msg": "audit after:'* | *'"msg": "records:'*)
+            *'"msg": "audit after:'* | *'"msg": "records:'* | *'"msg": "confirmed before:'* | \
+            *'"msg": "confirmed after:'*)
                 printf '%s    %s%s\n' "$G" "$(sed -e 's/^[^"]*"msg": "//' -e 's/"[,]*$//' <<<"$line")" "$N" ;;
             *"passed"*" in "*s* | *"failed"*" in "*s*) printf '    pytest: %s\n' "$(sed 's/^[^"]*"//; s/".*//' <<<"$line")" ;;
             *"fatal:"* | *"FAILED!"*) printf '%s    %s%s\n' "$R" "$line" "$N" ;;

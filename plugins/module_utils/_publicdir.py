@@ -107,8 +107,14 @@ def probe_served(url, files, fetch):
     """Fetch each risky file through the server; ``fetch(url) -> (status, body bytes)``.
 
     Marks ``served`` True when the response body is the file (same digest: an index.html fallback
-    answering 200 is not a hit), False when it is not, None when the request failed."""
+    answering 200 is not a hit), False when it is not, None when the request failed or the file has
+    no digest to compare with (over MAX_DIGEST_BYTES or unreadable: not fetched, never "not served")."""
     for info in files[:MAX_PROBES]:
+        if not info.get("sha256"):
+            info["served"] = None
+            info["fetch_error"] = "no digest to compare the answer with (over %d MiB or unreadable)" % (
+                MAX_DIGEST_BYTES // (1024 * 1024))
+            continue
         path = "/" + "/".join(_quote(p) for p in info["path"].split("/"))
         try:
             status, body = fetch(url.rstrip("/") + path)
@@ -117,8 +123,7 @@ def probe_served(url, files, fetch):
             info["fetch_error"] = "%s: %s" % (exc.__class__.__name__, exc)
             continue
         info["http_status"] = status
-        info["served"] = bool(status == 200 and info.get("sha256")
-                              and hashlib.sha256(body or b"").hexdigest() == info["sha256"])
+        info["served"] = status == 200 and hashlib.sha256(body or b"").hexdigest() == info["sha256"]
     return files
 
 

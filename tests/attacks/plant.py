@@ -43,18 +43,24 @@ IDCARD = b"PBGUARD-IDCARD alice: passport no. X1234567 (planted test data)\n"
 PLANTED = ("users", "tickets", "profiles", "permissions", "admin_reports", "memberships", "webhooks")
 
 
+# Seconds per request: creating a collection runs a schema migration, which on a loaded two-core
+# machine can take longer than the client's 10 s default (the attack scenario's prepare once timed out).
+REQUEST_TIMEOUT = 30.0
+LOGIN_ATTEMPTS = 60
+
+
 class PlantError(Exception):
     pass
 
 
 def superuser_client(url, email, password, connect=None):
-    c = Client(url, connect=connect)
-    for attempt in range(30):
+    c = Client(url, connect=connect, timeout=REQUEST_TIMEOUT)
+    for attempt in range(LOGIN_ATTEMPTS):
         try:
             r = c.post("/api/collections/_superusers/auth-with-password",
                        {"identity": email, "password": password})
         except Exception as exc:  # not up yet
-            if attempt == 29:
+            if attempt == LOGIN_ATTEMPTS - 1:
                 raise PlantError("PocketBase at %s unreachable: %s" % (url, exc))
             time.sleep(1)
             continue

@@ -178,3 +178,17 @@ def test_multipart_upload_body():
 def test_short_password_length_from_the_finding():
     pw = records.new_password(9)
     assert len(pw) == 9 and records.new_password(9) != pw and len(records.new_password()) > 20
+
+
+def test_readme_section_lists_every_confirmable_control():
+    readme = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+    with open(readme, encoding="utf-8") as fh:
+        section = fh.read().split("### Confirming findings\n", 1)[1].split("\n### ", 1)[0]
+    listed = set()
+    for row in section.splitlines():
+        first = row.split("|")[1].strip() if row.startswith("| PBG-") else ""
+        if first:
+            head, *more = [part.strip() for part in first.split(",")]
+            listed.add(head)
+            listed.update(head[:-3] + number for number in more)
+    assert listed == set(runner.ATTACKS), sorted(listed ^ set(runner.ATTACKS))
