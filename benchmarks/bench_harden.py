@@ -87,9 +87,9 @@ def recap(run, host):
 
 
 def harden(work, servers, secrets):
-    cmd = [os.path.join(lib.harness.VENV_BIN, "ansible-playbook"), "-i", os.path.join(lib.ROOT, "playbooks", "inventory",
-                                                                                      "example"),
-           "-i", servers, "-e", "@" + secrets, os.path.join(lib.ROOT, "playbooks", "harden.yml")]
+    example = os.path.join(lib.ROOT, "playbooks", "inventory", "example")
+    cmd = [os.path.join(lib.harness.VENV_BIN, "ansible-playbook"), "-i", example, "-i", servers, "-e", "@" + secrets,
+           os.path.join(lib.ROOT, "playbooks", "harden.yml")]
     return lib.Run(cmd, env=lib.ansible_env(), cwd=work).run()
 
 
@@ -121,8 +121,8 @@ def main():
         created = start_container(args.name, args.image)
         servers, secrets = write_inventory(work, args.name, lib.harness.pb_binary(args.version))
         first = harden(work, servers, secrets)
-        print("  converge (%s container): wall %.1fs  %s" % ("new" if created else "reused", first.wall,
-                                                            recap(first, args.name)), flush=True)
+        state = "new" if created else "reused"
+        print("  converge (%s container): wall %.1fs  %s" % (state, first.wall, recap(first, args.name)), flush=True)
         reruns = [harden(work, servers, secrets) for _r in range(args.rounds)]
         counts = recap(reruns[0], args.name)
         if any(recap(r, args.name)["changed"] for r in reruns):
