@@ -168,17 +168,34 @@ stage_molecule() {
     return "$rc"
 }
 
+# Busy and idle jiffies of the whole machine: the summary says how busy the CPUs were during each stage
+# (machine-wide, other work included), which tells whether a stage is bound by CPU or by waiting.
+cpu_jiffies() {
+    local _cpu user nice system idle iowait irq softirq steal _rest
+    read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+    echo "$((user + nice + system + irq + softirq + steal)) $((idle + iowait))"
+}
+cpu_busy_percent() { # "busy idle" at start, "busy idle" at end
+    local b0 i0 b1 i1
+    read -r b0 i0 <<<"$1"
+    read -r b1 i1 <<<"$2"
+    (((b1 - b0) + (i1 - i0) > 0)) || { echo "?"; return; }
+    echo "$((100 * (b1 - b0) / ((b1 - b0) + (i1 - i0))))"
+}
+
 passed=0 failed=0 summary=()
 for s in "${stages[@]}"; do
     echo "== stage $s (log: $log_dir/$s.log)"
     t0=$SECONDS
+    cpu0="$(cpu_jiffies)"
     "stage_$s" </dev/null 2>&1 | tee "$log_dir/$s.log"
     rc=${PIPESTATUS[0]}
     dt=$((SECONDS - t0))
+    busy="cpu busy $(cpu_busy_percent "$cpu0" "$(cpu_jiffies)")%"
     if ((rc == 0)); then
-        passed=$((passed + 1)); summary+=("$(printf '  %-12s passed  %5ss' "$s" "$dt")")
+        passed=$((passed + 1)); summary+=("$(printf '  %-12s passed  %5ss  (%s)' "$s" "$dt" "$busy")")
     else
-        failed=$((failed + 1)); summary+=("$(printf '  %-12s FAILED  %5ss  (exit %s)' "$s" "$dt" "$rc")")
+        failed=$((failed + 1)); summary+=("$(printf '  %-12s FAILED  %5ss  (exit %s, %s)' "$s" "$dt" "$rc" "$busy")")
     fi
 done
 
