@@ -66,16 +66,29 @@ def classify(relpath):
 
 
 def scan(public_dir):
-    """{"dir", "exists", "files": [{"path", "kind", "size", "sha256"}], "truncated", "error"}."""
+    """{"dir", "exists", "files": [{"path", "kind", "size", "sha256"}], "truncated", "error"}.
+
+    Directory symlinks are followed: PocketBase serves the public dir through os.DirFS, which follows
+    them, so ``pb_public/b -> /var/backups`` is served and must be looked at. A directory already seen
+    (a link cycle, or two links to one place) is walked once. What the limits cut off (entries, depth)
+    sets ``truncated``: an unseen file is never reported as absent.
+    """
     facts = {"dir": public_dir, "exists": os.path.isdir(public_dir), "files": [], "truncated": False, "error": None}
     if not facts["exists"]:
         return facts
     seen = 0
+    walked = set()
     try:
-        for root, dirs, files in os.walk(public_dir, followlinks=False):
+        for root, dirs, files in os.walk(public_dir, followlinks=True):
+            real = os.path.realpath(root)
+            if real in walked:
+                dirs[:] = []
+                continue
+            walked.add(real)
             rel_root = os.path.relpath(root, public_dir)
             depth = 0 if rel_root == "." else rel_root.count(os.sep) + 1
-            if depth >= MAX_DEPTH:
+            if depth >= MAX_DEPTH and dirs:
+                facts["truncated"] = True
                 dirs[:] = []
             for name in sorted(files):
                 seen += 1

@@ -7,7 +7,8 @@ PocketBase serves every file under ``--publicDir`` at ``/<path>``, dotfiles incl
 ``--indexFallback`` (on by default) answers a missing path with ``index.html`` and HTTP 200. The
 confirming fetch therefore counts only a body with the file's own SHA-256:
 
-- vulnerable: a ``.env`` holding a fake secret and a ``*.sql`` dump in the served dir are confirmed;
+- vulnerable: a ``.env`` holding a fake secret and a ``*.sql`` dump in the served dir, and a dump in a
+  directory linked into it (PocketBase follows the link), are confirmed;
   the evidence names the path and the status, never the content (the secret is in no result, log or
   report file);
 - a database copy over 8 MiB has no digest: not fetched, ``not_testable`` (never "not served");
@@ -45,6 +46,11 @@ def deploy(pb_server_factory, tmp_path, version, secret):
     (public / "index.html").write_text(INDEX)
     (public / ".env").write_text("SMTP_PASSWORD=%s\n" % secret)
     (public / "backup.sql").write_text("INSERT INTO users VALUES ('alice', '%s');\n" % secret)
+    # a directory outside linked into the public dir: PocketBase follows the link when serving
+    outside = tmp_path / ("backups-" + version)
+    outside.mkdir()
+    (outside / "dump.sql").write_text("INSERT INTO users VALUES ('bob', '%s');\n" % secret)
+    os.symlink(str(outside), str(public / "backups"))
     srv = pb_server_factory(version, global_args=["--publicDir", str(public)])
     return srv, public
 
@@ -77,12 +83,13 @@ def test_public_file_confirmed_safe_twin_and_index_fallback(pb_server_factory, t
     # a database copy too large to digest: fetched never, reported as not testable (not "not served")
     with open(str(public / "data.db"), "wb") as fh:
         fh.truncate(8 * 1024 * 1024 + 1)
-    got = srv.api("GET", "/.env", auth=None)
-    assert got.status == 200 and secret in got.text  # the exploit, by hand
+    for path in ("/.env", "/backups/dump.sql"):
+        got = srv.api("GET", path, auth=None)
+        assert got.status == 200 and secret in got.text, path  # the exploit, by hand
 
     res = run_tasks([audit_task(srv, public, tmp_path / "reports-vulnerable")])[0]
     found = by_target(res)
-    for name, kind in ((".env", "secrets file"), ("backup.sql", "backup")):
+    for name, kind in ((".env", "secrets file"), ("backup.sql", "backup"), ("backups/dump.sql", "backup")):
         finding = found["file:%s/%s" % (public, name)]
         assert finding["status"] == "fail" and kind in finding["evidence"], finding
         conf = finding["confirmation"]
@@ -104,6 +111,7 @@ def test_public_file_confirmed_safe_twin_and_index_fallback(pb_server_factory, t
     stale.mkdir()
     for name in (".env", "backup.sql", "data.db"):
         shutil.move(str(public / name), str(stale / name))
+    os.unlink(str(public / "backups"))
     got = srv.api("GET", "/.env", auth=None)
     assert got.status == 200 and got.text == INDEX, (got.status, got.text[:80])
     safe, fallback = run_tasks([audit_task(srv, public, tmp_path / "reports-safe"),

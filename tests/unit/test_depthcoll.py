@@ -7,6 +7,7 @@ context-aware checks on the normalized snapshot. Real-server proofs: tests/integ
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
@@ -206,6 +207,31 @@ def test_public_dir_scan_and_http_proof(tmp_path):
     assert {f["status"] for f in out} == {"fail"}
     assert "hunter2" not in repr(out) and "served by PocketBase at /.env" in repr(out)
     assert hashlib.sha256((tmp_path / ".env").read_bytes()).hexdigest() == by_path[".env"]["sha256"]
+
+
+def test_public_dir_scan_follows_directory_links_once(tmp_path):
+    public, outside = tmp_path / "pb_public", tmp_path / "outside"
+    public.mkdir()
+    outside.mkdir()
+    (outside / "dump.sql").write_text("-- dump")
+    os.symlink(str(outside), str(public / "backups"))       # PocketBase serves /backups/dump.sql
+    os.symlink(str(public), str(outside / "loop"))          # a cycle back to the public dir
+    facts = _publicdir.scan(str(public))
+    assert [f["path"] for f in facts["files"]] == ["backups/dump.sql"]
+    assert facts["truncated"] is False and facts["error"] is None
+
+
+def test_public_dir_scan_says_when_depth_hid_something(tmp_path):
+    deep = tmp_path
+    for i in range(_publicdir.MAX_DEPTH + 1):
+        deep = deep / ("d%d" % i)
+    deep.mkdir(parents=True)
+    (deep / ".env").write_text("X=1")
+    facts = _publicdir.scan(str(tmp_path))
+    assert facts["files"] == [] and facts["truncated"] is True
+    host = {"public_dirs": [facts], "public_dir_known": True}
+    out = C.run_controls(C.AuditContext(PARAMS, host=host), [C.CONTROLS_BY_ID["PBG-FIL-004"]])
+    assert [f["status"] for f in out] == ["error"] and "not fully scanned" in out[0]["evidence"]
 
 
 def test_public_dir_candidates_follow_pocketbase_defaults():

@@ -119,7 +119,9 @@ def check_fil_public_dir(ctx):
             out.append(bad("file:%s/%s" % (d["dir"].rstrip("/"), f["path"]),
                            "%s in the public dir, %s bytes: %s" % (f["kind"], f.get("size"), _served_proof(f))))
         if d.get("truncated"):
-            out.append(err("dir:%s" % d["dir"], "too many files: scan stopped at %d" % _publicdir.MAX_ENTRIES))
+            out.append(err("dir:%s" % d["dir"], "not fully scanned: more than %d files or deeper than %d "
+                           "directories; what was not seen is unknown" % (_publicdir.MAX_ENTRIES,
+                                                                         _publicdir.MAX_DEPTH)))
     existing = [d["dir"] for d in dirs if d.get("exists")]
     return out or [ok("dir:%s" % (", ".join(existing) or "pb_public"),
                       "no secret, dotfile, backup or database in the public dir" if existing else
