@@ -119,9 +119,9 @@ def check_fil_public_dir(ctx):
             out.append(bad("file:%s/%s" % (d["dir"].rstrip("/"), f["path"]),
                            "%s in the public dir, %s bytes: %s" % (f["kind"], f.get("size"), _served_proof(f))))
         if d.get("truncated"):
+            limits = (_publicdir.MAX_ENTRIES, _publicdir.MAX_DEPTH)
             out.append(err("dir:%s" % d["dir"], "not fully scanned: more than %d files or deeper than %d "
-                           "directories; what was not seen is unknown" % (_publicdir.MAX_ENTRIES,
-                                                                         _publicdir.MAX_DEPTH)))
+                           "directories; what was not seen is unknown" % limits))
     existing = [d["dir"] for d in dirs if d.get("exists")]
     return out or [ok("dir:%s" % (", ".join(existing) or "pb_public"),
                       "no secret, dotfile, backup or database in the public dir" if existing else
