@@ -37,14 +37,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 
 
-def _import_checkout(root):
-    """Make ansible_collections.pbguard.pocketbase importable from ``root`` (a checkout)."""
-    base = tempfile.mkdtemp(prefix="pbguard-bench-")
-    os.makedirs(os.path.join(base, "ansible_collections", "pbguard"))
-    os.symlink(os.path.abspath(root), os.path.join(base, "ansible_collections", "pbguard", "pocketbase"))
-    sys.path.insert(0, base)
-
-
 def _best(fn, repeat, clock):
     best = None
     result = None
@@ -57,30 +49,19 @@ def _best(fn, repeat, clock):
 
 
 def child_rules(root, corpus_file, repeat):
-    _import_checkout(root)
-    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules  # pylint: disable=import-error
+    import bench_rules  # noqa: E402  pylint: disable=import-error,import-outside-toplevel
+    _rules = bench_rules.import_checkout(root)
     with open(corpus_file) as fh:
         rules = [tuple(r) for r in json.load(fh)]
-    parse, lint, err = _rules.parse, _rules.lint_rule, _rules.RuleSyntaxError
-
-    def parse_all():
-        for expr, _action, _gen in rules:
-            try:
-                parse(expr)
-            except err:
-                pass
-
-    def lint_all():
-        for expr, action, gen in rules:
-            lint(expr, action, gen)
-
+    parse_all, lint_all = bench_rules.workloads(_rules, rules)
     parse_cpu = _best(parse_all, repeat, time.thread_time)[0]
     lint_cpu = _best(lint_all, repeat, time.thread_time)[0]
     return {"parse": len(rules) / parse_cpu, "lint": len(rules) / lint_cpu}
 
 
 def child_audit(root, conn_file, repeat, findings_out=None):
-    _import_checkout(root)
+    import bench_rules  # noqa: E402  pylint: disable=import-error,import-outside-toplevel
+    bench_rules.import_checkout(root)
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _api, _controls  # pylint: disable=import-error
     with open(conn_file) as fh:
         conn = json.load(fh)

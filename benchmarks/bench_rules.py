@@ -25,16 +25,16 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _collection_on_path():
-    """Make ansible_collections.pbguard.pocketbase importable from this checkout (Ansible is not needed)."""
+def import_checkout(root):
+    """Make ansible_collections.pbguard.pocketbase importable from the checkout ``root`` (Ansible is not
+    needed) and return its ``_rules``. Called once per process: the first checkout imported stays."""
     base = tempfile.mkdtemp(prefix="pbguard-bench-")
     os.makedirs(os.path.join(base, "ansible_collections", "pbguard"))
-    os.symlink(os.path.join(HERE, ".."), os.path.join(base, "ansible_collections", "pbguard", "pocketbase"))
+    os.symlink(os.path.abspath(root), os.path.join(base, "ansible_collections", "pbguard", "pocketbase"))
     sys.path.insert(0, base)
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules  # pylint: disable=import-error,import-outside-toplevel
+    return _rules
 
-
-_collection_on_path()
-from ansible_collections.pbguard.pocketbase.plugins.module_utils import _rules  # noqa: E402  pylint: disable=wrong-import-position
 
 ACTIONS = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
 FIELDS = ("user", "owner", "author", "members", "team", "status", "title", "tags",
@@ -142,10 +142,9 @@ def _timed(fn, repeat):
     return best_wall, best_cpu
 
 
-def run(rules, repeat):
-    parse = _rules.parse
-    lint = _rules.lint_rule
-    err = _rules.RuleSyntaxError
+def workloads(rules_module, rules):
+    """``(parse_all, lint_all)``: parse every rule (syntax errors expected), lint every rule."""
+    parse, lint, err = rules_module.parse, rules_module.lint_rule, rules_module.RuleSyntaxError
 
     def parse_all():
         for expr, _action, _gen in rules:
@@ -158,7 +157,7 @@ def run(rules, repeat):
         for expr, action, gen in rules:
             lint(expr, action, gen)
 
-    return _timed(parse_all, repeat), _timed(lint_all, repeat)
+    return parse_all, lint_all
 
 
 def main():
@@ -168,6 +167,7 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--corpus")
     args = ap.parse_args()
+    _rules = import_checkout(os.path.join(HERE, ".."))
     rules = load(args.corpus) if args.corpus else generate(args.rules, args.seed)
     n = len(rules)
     invalid = 0
@@ -178,7 +178,8 @@ def main():
             if f.code == "parse_error":
                 invalid += 1
     avg_len = sum(len(r[0]) for r in rules) / float(n or 1)
-    (pw, pc), (lw, lc) = run(rules, args.repeat)
+    parse_all, lint_all = workloads(_rules, rules)
+    (pw, pc), (lw, lc) = _timed(parse_all, args.repeat), _timed(lint_all, args.repeat)
     print("corpus: %d rules (%d distinct texts, %d invalid), mean length %.1f chars" % (
         n, len(set(r[0] for r in rules)), invalid, avg_len))
     print("python: %s, best of %d runs" % (sys.version.split()[0], args.repeat))
@@ -190,10 +191,10 @@ def main():
         TARGET, "met" if n / lc >= TARGET else "not met"))
     print("absolute figures move with the machine's load: compare commits interleaved with bench_compare.py")
     print("findings by code: %s" % ", ".join("%s=%d" % kv for kv in sorted(findings.items())))
-    long_chains()
+    long_chains(_rules)
 
 
-def long_chains():
+def long_chains(_rules):
     """Flat ``||`` chains (issue 17 item 9: was quadratic; must grow about linearly)."""
     for terms in (2000, 16000, 200000):
         expr = " || ".join('owner = "u%d"' % i for i in range(terms))
