@@ -140,14 +140,12 @@ def tls_context(validate_certs, ca_path=None):
 
 
 def _open(url, method, data, headers, timeout, validate_certs, opener_kwargs):
+    kwargs = dict(opener_kwargs, data=data, headers=headers, timeout=timeout, validate_certs=validate_certs,
+                  follow_redirects="none", http_agent="pbguard.pocketbase", use_proxy=True)
     context = tls_context(validate_certs, opener_kwargs.get("ca_path"))
     if context is None:
-        return open_url(url, data=data, headers=headers, method=method, timeout=timeout,
-                        validate_certs=validate_certs, follow_redirects="none",
-                        http_agent="pbguard.pocketbase", use_proxy=True, **opener_kwargs)
-    return Request().open(method or ("POST" if data else "GET"), url, data=data, headers=headers, timeout=timeout,
-                          validate_certs=validate_certs, follow_redirects="none",
-                          http_agent="pbguard.pocketbase", use_proxy=True, context=context, **opener_kwargs)
+        return open_url(url, method=method, **kwargs)
+    return Request().open(method or ("POST" if data else "GET"), url, context=context, **kwargs)
 
 
 def _one(url, method, data, headers, timeout, validate_certs, max_bytes, opener_kwargs):

@@ -352,17 +352,14 @@ def _analyse(node, action):
     auth_only = []
     body = []
     # after expansion an atom often sits in several branches: classify it once
-    known = {} if len(live) > 1 else None
+    known = {}
     for conj in live:
-        if known is None:
-            classes = set([_classify(a) for a in conj])
-        else:
-            classes = set()
-            for a in conj:
-                cls = known.get(id(a))
-                if cls is None:
-                    cls = known[id(a)] = _classify(a)
-                classes.add(cls)
+        classes = set()
+        for a in conj:
+            cls = known.get(id(a))
+            if cls is None:
+                cls = known[id(a)] = _classify(a)
+            classes.add(cls)
         owner = _C_OWNER in classes or _C_ROLE in classes or _C_JOIN_AUTH in classes
         if _C_BODY_OWNER in classes:
             if action == "createRule":
