@@ -158,20 +158,6 @@ def start_with_collections(version, count, tmp_root, email="bench@corp.test"):
     return srv, seconds, built
 
 
-def import_collections(version, count, tmp_root, email="bench@corp.test"):
-    """The former fixture: one ``PUT /api/collections/import`` of ``count`` collections (super-linear in
-    PocketBase: every save reloads the collection cache); returns (server, import seconds)."""
-    srv = harness.start_server(version, None, tmp_root, email=email, automigrate=False)
-    users = srv.api("GET", "/api/collections/users").json
-    start = time.perf_counter()
-    resp = srv.api("PUT", "/api/collections/import",
-                   {"collections": make_collections(count, users["id"]), "deleteMissing": False}, timeout=3600)
-    if resp.status not in (200, 204):
-        srv.stop()
-        raise RuntimeError("collection import failed: %s" % resp)
-    return srv, time.perf_counter() - start
-
-
 def write_private_json(path, data):
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
         json.dump(data, fh)
