@@ -160,15 +160,40 @@ def console_causes(report, limit=5):
     return lines
 
 
+# list items encoded together when searching a large list for secrets (the JSON text of one batch of
+# findings is tens of KB; the whole report's at 10,000 collections is tens of MB)
+_SEARCH_BATCH = 256
+_JSON_KEY_TYPES = (str, int, float, bool, type(None))
+
+
+def _json_pieces(obj):
+    """JSON texts that together hold every string (and key) of obj, split only between keys and list items, so
+    that no piece is the text of a whole large report and every string lies whole within one piece."""
+    todo = [obj]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, _JSON_KEY_TYPES):
+                    raise TypeError("not a JSON key: %r" % (key,))
+                yield json.dumps(key, ensure_ascii=False)
+                todo.append(item)
+        elif isinstance(value, (list, tuple)) and len(value) > _SEARCH_BATCH:
+            for start in range(0, len(value), _SEARCH_BATCH):
+                yield json.dumps(value[start:start + _SEARCH_BATCH], ensure_ascii=False)
+        else:
+            yield json.dumps(value, ensure_ascii=False)
+
+
 def _mentions_any(obj, secrets):
     """Whether any secret occurs in any string (or key) of obj. JSON escapes character by character, so a
     secret inside a string shows in the JSON text as its own escaped form. Not JSON data: assume yes."""
+    escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in secrets]
+    pattern = re.compile("|".join(re.escape(e) for e in escaped))
     try:
-        text = json.dumps(obj, ensure_ascii=False)
+        return any(pattern.search(piece) for piece in _json_pieces(obj))
     except (TypeError, ValueError):
         return True
-    escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in secrets]
-    return bool(re.search("|".join(re.escape(e) for e in escaped), text))
 
 
 def scrub(obj, secrets):
@@ -178,7 +203,7 @@ def scrub(obj, secrets):
         return obj
     pattern = re.compile("|".join(re.escape(s) for s in secrets))
     if not _mentions_any(obj, secrets):
-        return obj  # the usual case: one search of the JSON text instead of rebuilding every string
+        return obj  # the usual case: a search of the JSON text instead of rebuilding every string
 
     def walk(value):
         if isinstance(value, str):
