@@ -307,6 +307,8 @@ def run_controls(ctx, controls):
     """Run each control's check; returns findings (dicts, contract shape). The caches the checks built on
     ``ctx`` are dropped at the end (``AuditContext.forget_derived``)."""
     findings = []
+    # equal evidence texts (thousands of collections with the same rule text) kept once
+    texts = {}
     for c in controls:
         started = time.monotonic()
         try:
@@ -324,7 +326,8 @@ def run_controls(ctx, controls):
         for r in results:
             f = {"control": c["id"], "area": c["area"], "title": c["title"], "severity": c["severity"],
                  "scope": c["scope"], "profile": c["profile"], "status": r["status"], "target": r["target"],
-                 "evidence": r["evidence"], "remediation": c["remediation"], "duration": duration}
+                 "evidence": _shared_text(texts, r["evidence"]), "remediation": c["remediation"],
+                 "duration": duration}
             for key in ("file", "line", "rule"):
                 if key in r:
                     f[key] = r[key]
@@ -335,6 +338,10 @@ def run_controls(ctx, controls):
             findings.append(f)
     ctx.forget_derived()
     return findings
+
+
+def _shared_text(texts, value):
+    return texts.setdefault(value, value) if isinstance(value, str) else value
 
 
 # --------------------------------------------------------------------------- waivers
