@@ -160,7 +160,7 @@ def console_causes(report, limit=5):
     return lines
 
 
-def _mentions_any(obj, secrets):
+def mentions_any(obj, secrets):
     """Whether any secret occurs in any string (or key) of obj. JSON escapes character by character, so a
     secret inside a string shows in the JSON text as its own escaped form. Not JSON data: assume yes."""
     try:
@@ -177,7 +177,7 @@ def scrub(obj, secrets):
     if not secrets:
         return obj
     pattern = re.compile("|".join(re.escape(s) for s in secrets))
-    if not _mentions_any(obj, secrets):
+    if not mentions_any(obj, secrets):
         return obj  # the usual case: one search of the JSON text instead of rebuilding every string
 
     def walk(value):
