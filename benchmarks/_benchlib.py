@@ -230,15 +230,18 @@ def ansible_env(extra=None):
     return env
 
 
-def playbook(work, name, tasks, vars_file, extra_env=None, extra_args=()):
-    """Run a one-play playbook on localhost (local connection); returns the Run. ``extra_args``: more
-    ansible-playbook arguments."""
+MODULE_PATH_VARS = {"pbguard_audit_in_process": False}  # force AnsiballZ (the path a remote target takes)
+
+
+def playbook(work, name, tasks, vars_file, extra_env=None, extra_vars=None):
+    """Run a one-play playbook on localhost (local connection); returns the Run. ``extra_vars`` (a dict)
+    are play vars."""
     path = os.path.join(work, name + ".yml")
     with open(path, "w", encoding="utf-8") as fh:
         json.dump([{"name": name, "hosts": "localhost", "gather_facts": False, "vars_files": [vars_file],
-                    "tasks": tasks}], fh)
+                    "vars": dict(extra_vars or {}), "tasks": tasks}], fh)
     cmd = [os.path.join(harness.VENV_BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_connection=local",
-           "-e", "ansible_python_interpreter=" + sys.executable, path] + list(extra_args)
+           "-e", "ansible_python_interpreter=" + sys.executable, path]
     return Run(cmd, env=ansible_env(extra_env), cwd=work).run()
 
 
@@ -271,10 +274,8 @@ def module_process(work, vars_file, **extra):
     process (wall, CPU, peak RSS). The kept file holds the fixture's password: it is removed here."""
     remote = os.path.join(work, "remote")
     os.makedirs(remote, exist_ok=True)
-    # the module path even where the action plugin could run the audit in-process (ansible_connection: local)
     playbook(work, "keep", audit_task(**extra), vars_file,
-             {"ANSIBLE_KEEP_REMOTE_FILES": "1", "ANSIBLE_REMOTE_TMP": remote},
-             extra_args=("-e", "pbguard_audit_in_process=false"))
+             {"ANSIBLE_KEEP_REMOTE_FILES": "1", "ANSIBLE_REMOTE_TMP": remote}, MODULE_PATH_VARS)
     try:
         files = glob.glob(os.path.join(remote, "*", "AnsiballZ_pocketbase_audit.py"))
         if not files:

@@ -8,7 +8,8 @@
 
 Starts N real PocketBase servers on loopback ports (each with a few generated collections), writes an
 inventory with one host per server (``ansible_connection: local``, api scope) and runs
-``playbooks/audit.yml`` once for one host and once for the fleet with ``--forks``. Prints the wall, the
+``playbooks/audit.yml`` with ``pbguard_become=false`` (what a controller-side api audit needs; the audit
+then runs in the action plugin's process) once for one host and once for the fleet with ``--forks``. Prints the wall, the
 controller's peak memory (the sampled resident memory of ansible-playbook, its workers and the module
 processes together, and the largest single process), the per-host cost against the single-host run,
 the goal's ratio (fleet time within 1.5x of single-host time x hosts / usable cores) and the fleet
@@ -43,7 +44,7 @@ def write_inventory(work, servers):
 
 def audit_playbook(work, inventory, forks, limit=None):
     cmd = [os.path.join(lib.harness.VENV_BIN, "ansible-playbook"), "-i", inventory, "--forks", str(forks),
-           os.path.join(lib.ROOT, "playbooks", "audit.yml")]
+           "-e", "pbguard_become=false", os.path.join(lib.ROOT, "playbooks", "audit.yml")]
     if limit:
         cmd += ["--limit", limit]
     return lib.Run(cmd, env=lib.ansible_env(), cwd=work, sample_tree=True).run()

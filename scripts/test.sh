@@ -78,7 +78,8 @@ stage_integration() {
 # The lowest supported ansible-core (requires_ansible >=2.16): unit tests and the module-level integration
 # tests (modules run through ansible-playbook 2.16), on the oldest and newest tested PocketBase.
 core216_integration=(tests/integration/test_pocketbase_info.py tests/integration/test_settings.py
-    tests/integration/test_superuser.py tests/integration/test_collection.py tests/integration/test_audit_servers.py)
+    tests/integration/test_superuser.py tests/integration/test_collection.py tests/integration/test_audit_servers.py
+    tests/integration/test_audit_in_process.py)
 stage_core216() {
     local venv="$PBGUARD_ROOT/.venv-2.16" rc=0 par
     par="$(pytest_jobs)" || return 1

@@ -184,7 +184,7 @@ def _json_pieces(obj):
             yield json.dumps(value, ensure_ascii=False)
 
 
-def _mentions_any(obj, secrets):
+def mentions_any(obj, secrets):
     """Whether any secret occurs in any string (or key) of obj. JSON escapes character by character, so a
     secret inside a string shows in the JSON text as its own escaped form. Not JSON data: assume yes."""
     escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in secrets]
@@ -201,7 +201,7 @@ def scrub(obj, secrets):
     if not secrets:
         return obj
     pattern = re.compile("|".join(re.escape(s) for s in secrets))
-    if not _mentions_any(obj, secrets):
+    if not mentions_any(obj, secrets):
         return obj  # the usual case: a search of the JSON text instead of rebuilding every string
 
     def walk(value):

@@ -235,19 +235,21 @@ class ModuleResult(dict):
         return self.stdout + "\n" + self.stderr
 
 
-def task(module, check=False, diff=False, env=None, **args):
-    """One module call for :func:`run_tasks` (``pbguard.pocketbase.<module>`` unless ``module`` has a dot)."""
-    return {"module": module, "check": bool(check), "diff": bool(diff), "env": dict(env or {}), "args": args}
+def task(module, check=False, diff=False, env=None, task_vars=None, **args):
+    """One module call for :func:`run_tasks` (``pbguard.pocketbase.<module>`` unless ``module`` has a dot);
+    ``task_vars`` become the task's ``vars``."""
+    return {"module": module, "check": bool(check), "diff": bool(diff), "env": dict(env or {}), "args": args,
+            "vars": dict(task_vars or {})}
 
 
-def run_tasks(tasks, run_timeout=600):
+def run_tasks(tasks, run_timeout=600, extra_env=None):
     """Run several module calls in ONE generated playbook and return one :class:`ModuleResult` each.
 
     Starting ansible-playbook costs seconds; a test that only needs results batches its calls here.
     The tasks run in order (a later task sees what an earlier one changed); every task has
     ``ignore_errors`` so a failure is a result, not the end of the run. Each result's ``.raw`` is the
     whole run's output (search it for secrets). Arguments go into a 0600 temp playbook, never the
-    command line; ``env`` is the task's process environment.
+    command line; ``env`` is the task's process environment, ``extra_env`` ansible-playbook's.
     """
     if not tasks:
         return []
@@ -266,6 +268,7 @@ def run_tasks(tasks, run_timeout=600):
                 "ignore_errors": True,
                 "register": "pbguard_result_%d" % index,
                 "environment": dict(item.get("env") or {}),
+                "vars": dict(item.get("vars") or {}),
             })
         play_tasks.append({
             "name": "save the results",
@@ -290,7 +293,7 @@ def run_tasks(tasks, run_timeout=600):
             play_path,
         ]
         proc = subprocess.run(
-            cmd, env=ansible_env(), cwd=work, capture_output=True, text=True, timeout=run_timeout, check=False
+            cmd, env=ansible_env(extra_env), cwd=work, capture_output=True, text=True, timeout=run_timeout, check=False
         )
         try:
             with open(result_file, encoding="utf-8") as fh:
@@ -471,11 +474,11 @@ class PBServer:
     def connection_args(self):
         return {"url": self.url, "email": self.email, "password": self.password}
 
-    def task(self, module, check=False, diff=False, connection=True, env=None, **args):
+    def task(self, module, check=False, diff=False, connection=True, env=None, task_vars=None, **args):
         """A :func:`run_tasks` item against this server (url/email/password unless ``connection=False``)."""
         full = dict(self.connection_args()) if connection else {}
         full.update(args)
-        return task(module, check=check, diff=diff, env=env, **full)
+        return task(module, check=check, diff=diff, env=env, task_vars=task_vars, **full)
 
     def run_module(self, module, check=False, diff=False, connection=True, env=None, **args):
         """Run a module through Ansible, with this server's url/email/password unless overridden
