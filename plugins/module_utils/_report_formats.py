@@ -133,7 +133,6 @@ def _seconds(value):
     return "%.3f" % float(value or 0)
 
 
-
 # --------------------------------------------------------------------------- SARIF
 
 def sarif_chunks(report, catalog):
@@ -305,7 +304,7 @@ def markdown_chunks(report):
 def _markdown_lines(report):
     t = report["target"]
     s = report["summary"]
-    for line in [
+    yield from [
         "# pbguard audit: %s" % _md(t.get("host") or t.get("url")),
         "",
         "- URL: `%s`" % _md(t.get("url")),
@@ -317,8 +316,7 @@ def _markdown_lines(report):
         "|---:|---:|---:|---:|---:|",
         "| %d | %d | %d | %d | %d |" % (s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"]),
         "",
-    ] + _markdown_causes(report):
-        yield line
+    ] + _markdown_causes(report)
     cause_no = dict((g["cause"], i + 1) for i, g in enumerate(_cause_groups(report)))
     order = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
     by_area = {}
@@ -328,9 +326,8 @@ def _markdown_lines(report):
         items = sorted(by_area[area], key=lambda f: (order.get(f["status"], 9),
                                                      -SEVERITY_RANK[f["severity"]], f["control"], f["target"]))
         confirm_col = any(f.get("confirmation") for f in report["findings"])
-        for line in ["## %s" % area, "", "| Control | Severity | Status | Target | Evidence |%s" % (
-                " Confirmation |" if confirm_col else ""), "|---|---|---|---|---|%s" % ("---|" if confirm_col else "")]:
-            yield line
+        yield from ["## %s" % area, "", "| Control | Severity | Status | Target | Evidence |%s" % (
+            " Confirmation |" if confirm_col else ""), "|---|---|---|---|---|%s" % ("---|" if confirm_col else "")]
         for f in items:
             evidence = f.get("evidence", "")
             if f["status"] == "error" and _cause_of(evidence) in cause_no:

@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import sys
 
 from ansible.module_utils import basic
@@ -37,8 +36,7 @@ def json_pieces(value, encode, batch=BATCH):
             # the key as the encoder writes keys (converted or refused the same way): {"<key>": 0} minus its frame
             yield encode({key: 0})[1:-4]
             yield ": "
-            for piece in json_pieces(item, encode, batch):
-                yield piece
+            yield from json_pieces(item, encode, batch)
         yield "}"
     elif type(value) is list and len(value) > batch:  # pylint: disable=unidiomatic-typecheck
         yield "["

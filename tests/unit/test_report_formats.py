@@ -88,7 +88,7 @@ def test_unknown_format_is_refused_at_once():
 
 def test_write_file_takes_chunks_and_writes_all_or_nothing(tmp_path):
     path = str(tmp_path / "f.txt")
-    _safefile.write_file(path, ("x" * 50000 for _ in range(5)), create_dir=False)
+    _safefile.write_file(path, ("x" * 50000 for _chunk in range(5)), create_dir=False)
     with open(path, encoding="utf-8") as fh:
         assert fh.read() == "x" * 250000
 

@@ -122,4 +122,3 @@ def test_scrub_finds_a_secret_deep_in_a_large_report():
     keyed = {"findings": [{"evidence": "x"}] * 300 + [{secret: 1}]}
     assert secret not in json.dumps(R.scrub(keyed, [secret]))
     assert R.scrub({"findings": [{"evidence": "x"}] * 300}, [secret])["findings"][0] == {"evidence": "x"}
-
