@@ -78,6 +78,7 @@ def argument_spec():
                             default=list(_reports.FORMATS)),
         report_name=dict(type="str"),
         return_findings=dict(type="str", choices=["non_pass", "all"], default="non_pass"),
+        return_findings_per_control=dict(type="int", default=100),
         information_uri=dict(type="str"),
         target_name=dict(type="str"),
         fail_on=dict(type="str", choices=["critical", "high", "medium", "low", "info", "never"], default="high"),
@@ -330,11 +331,11 @@ def run(p, check_mode, run_command=None, warn=None):
                                                   _controls().catalog(), p.get("report_name"))
         except (IOError, OSError, _safefile.UnsafePath) as exc:
             raise AuditFailure("Cannot write reports to %s: %s" % (p["report_dir"], exc),
-                               report=_reports.returned_report(report, p["return_findings"]))
+                               report=_reports.returned_report(report, p["return_findings"], p["return_findings_per_control"]))
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
                for f in _reports.failing(report, p["fail_on"], confirmed_only=p["fail_on_confirmed_only"])]
-    result = dict(changed=False, report=_reports.returned_report(report, p["return_findings"]),
+    result = dict(changed=False, report=_reports.returned_report(report, p["return_findings"], p["return_findings_per_control"]),
                   summary=report["summary"], report_files=report_files,
                   failing=failing, api_calls=g["api_calls"], probe_requests=g["probe_requests"],
                   confirm=_reports.scrub(confirm_info, secrets))

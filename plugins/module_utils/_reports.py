@@ -67,11 +67,17 @@ def build_report(findings, target, profile, scope, tool_version, generated_at, i
 RETURN_FINDINGS = ("non_pass", "all")
 
 
-def returned_report(report, return_findings="non_pass"):
+# which non-pass findings of a control a capped result keeps first
+_KEEP_FIRST = {"fail": 0, "error": 1, "waived": 2, "not_applicable": 3}
+
+
+def returned_report(report, return_findings="non_pass", per_control=0):
     """The report as the module returns it. ``all``: every finding. ``non_pass``: the findings that are
     not ``pass`` plus ``pass_by_control`` (control id -> count of the pass findings left out), so a
-    10,000-collection audit does not carry thousands of passes through Ansible. The summary always
-    counts every finding; the report files are written from the full report."""
+    10,000-collection audit does not carry thousands of passes through Ansible; with ``per_control`` > 0
+    at most that many per control (fail first, then error, waived, not applicable, each in report order),
+    the rest counted in ``omitted_by_control``. The summary always counts every finding; the report files
+    are written from the full report."""
     if return_findings not in RETURN_FINDINGS:
         raise ValueError("return_findings must be one of %s" % ", ".join(RETURN_FINDINGS))
     returned = dict((k, v) for k, v in report.items() if k != "findings")
@@ -80,14 +86,23 @@ def returned_report(report, return_findings="non_pass"):
         returned["findings"] = list(report["findings"])
         return returned
     passed = {}
-    kept = []
-    for finding in report["findings"]:
+    by_control = {}
+    for index, finding in enumerate(report["findings"]):
         if finding["status"] == "pass":
             passed[finding["control"]] = passed.get(finding["control"], 0) + 1
         else:
-            kept.append(finding)
-    returned["findings"] = kept
+            by_control.setdefault(finding["control"], []).append((index, finding))
+    kept, omitted = [], {}
+    for control, items in by_control.items():
+        if per_control and len(items) > per_control:
+            items = sorted(items, key=lambda item: _KEEP_FIRST.get(item[1]["status"], 4))
+            omitted[control] = len(items) - per_control
+            items = items[:per_control]
+        kept.extend(items)
+    kept.sort(key=lambda item: item[0])
+    returned["findings"] = [finding for _index, finding in kept]
     returned["pass_by_control"] = passed
+    returned["omitted_by_control"] = omitted
     return returned
 
 

@@ -177,6 +177,15 @@ options:
     type: str
     choices: [non_pass, all]
     default: non_pass
+  return_findings_per_control:
+    description:
+      - With O(return_findings=non_pass), at most this many findings of each control in RV(report.findings) (C(fail)
+        first, then C(error), C(waived), C(not_applicable)); the others are counted in RV(report.omitted_by_control).
+        RV(summary), RV(failing) and the report files always hold every finding. V(0) returns every non-pass finding.
+      - Bounds the result of a large audit (10,000 collections with the same weak rule are 10,000 findings of one
+        control), which Ansible copies, scrubs and serialises.
+    type: int
+    default: 100
   report_formats:
     description: Report formats to write.
     type: list
@@ -326,7 +335,7 @@ report:
     findings:
       description:
         - One entry per control and target; with O(return_findings=non_pass) (default) only those that are not
-          C(pass). The report files hold every finding.
+          C(pass), at most O(return_findings_per_control) per control. The report files hold every finding.
       type: list
       elements: dict
     findings_returned:
@@ -337,6 +346,12 @@ report:
         - With O(return_findings=non_pass), control id -> number of C(pass) findings left out of RV(report.findings).
       type: dict
       sample: {"PBG-RUL-001": 998, "PBG-ADM-001": 1}
+    omitted_by_control:
+      description:
+        - With O(return_findings=non_pass), control id -> number of non-pass findings left out of RV(report.findings)
+          by O(return_findings_per_control) (empty when none were). The report files hold them.
+      type: dict
+      sample: {"PBG-RUL-003": 2510}
 summary:
   description: Same as report.summary.
   returned: always

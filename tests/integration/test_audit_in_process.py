@@ -101,3 +101,29 @@ def test_in_process_scrubs_fails_and_validates_like_the_module(server, tmp_path)
     assert badshape[0].failed and "confirm must be a dict" in badshape[0].msg and "profile" in badshape[0].msg
     assert not checked[0].failed and checked[0]["report_files"] == {} and checked[0]["summary"]["pass"] > 0
     assert not report_dir.exists() or not any(report_dir.iterdir())
+
+
+def test_result_caps_findings_per_control_and_the_report_file_keeps_all(server, tmp_path):
+    for idx in range(4):  # every one a public list and view: a fail of the same rule controls per collection
+        field = {"name": "title", "type": "text"}  # 0.22 needs a schema; each server ignores the other's key
+        resp = server.api("POST", "/api/collections", {"name": "pubcap%d" % idx, "type": "base", "listRule": "",
+                                                       "viewRule": "", "schema": [field], "fields": [field]})
+        assert resp.status == 200, resp
+    args = dict(scope=["api"], profile="strict", fail_on="never", expected_superusers=[server.email])
+    capped, uncapped = run_tasks([
+        server.task(AUDIT, return_findings_per_control=2, report_dir=str(tmp_path / "capped"), **args),
+        server.task(AUDIT, return_findings_per_control=0, **args),
+    ])
+    report = capped["report"]
+    assert report["omitted_by_control"], "4 public collections: some control has more than 2 findings"
+    with open(capped["report_files"]["json"], encoding="utf-8") as fh:
+        written = json.load(fh)
+    for control, omitted in report["omitted_by_control"].items():
+        returned = [f for f in report["findings"] if f["control"] == control]
+        in_file = [f for f in written["findings"] if f["control"] == control and f["status"] != "pass"]
+        assert len(returned) == 2 and len(returned) + omitted == len(in_file), control
+        assert [f["status"] for f in returned] == ["fail", "fail"], control
+    assert uncapped["report"]["omitted_by_control"] == {}
+    assert len(uncapped["report"]["findings"]) == len([f for f in written["findings"] if f["status"] != "pass"])
+    assert capped["summary"] == uncapped["summary"] == written["summary"]
+    assert capped["failing"] == uncapped["failing"] == []  # fail_on never: nothing fails the task

@@ -70,6 +70,31 @@ def test_schema_rejects_a_bad_pass_count(report):
         jsonschema.validate(slim, load_schema())
 
 
+def test_per_control_cap_keeps_fails_first_and_counts_the_rest():
+    findings = [finding("PBG-RUL-001", "not_applicable", "collection:na%d.listRule" % i) for i in range(3)]
+    findings += [finding("PBG-RUL-001", "fail", "collection:c%d.listRule" % i) for i in range(5)]
+    findings += [finding("PBG-RUL-001", "error", "collection:e.listRule"), finding("PBG-ADM-001", "fail", "superusers")]
+    findings += [finding("PBG-RUL-001", "pass", "collection:p.listRule")]
+    report = R.build_report(findings, {"url": "http://127.0.0.1:8090", "host": "web1", "pocketbase_version": "0.40.6"},
+                            "strict", ["api"], "0.1.0", "2026-12-01T00:00:00Z")
+    before = copy.deepcopy(report)
+    capped = R.returned_report(report, "non_pass", per_control=6)
+    targets = [f["target"] for f in capped["findings"]]
+    # report order kept; RUL-001's five fails and its error kept before its not-applicable ones
+    assert targets == ["collection:c%d.listRule" % i for i in range(5)] + ["collection:e.listRule", "superusers"]
+    assert capped["omitted_by_control"] == {"PBG-RUL-001": 3}
+    assert capped["pass_by_control"] == {"PBG-RUL-001": 1}
+    assert capped["summary"] == report["summary"] and capped["summary"]["fail"] == 6
+    assert report == before, "the full report (written to the files) must not be changed"
+    jsonschema.validate(json.loads(json.dumps(capped)), load_schema())
+    # 0: no cap; a cap above the count: nothing omitted
+    for per_control in (0, 9):
+        uncapped = R.returned_report(report, "non_pass", per_control=per_control)
+        assert uncapped["findings"] == [f for f in report["findings"] if f["status"] != "pass"]
+        assert uncapped["omitted_by_control"] == {}
+    assert len(R.returned_report(report, "all", per_control=1)["findings"]) == len(findings)
+
+
 def test_unknown_choice_is_refused(report):
     with pytest.raises(ValueError, match="return_findings"):
         R.returned_report(report, "some")
