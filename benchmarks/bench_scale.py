@@ -14,7 +14,8 @@ within 2x of the whole-process fetch floor (a fresh Python that logs in, pages t
 return_findings=all, CPU seconds (less noisy than wall on a loaded machine) and the module's own
 process (wall, CPU, peak RSS, size of the result it prints).
 Goal 2: 10,000 collections complete, the 1k/10k task-time ratio (linear growth: about 10x), the
-module's peak memory (< 100 MiB), the findings count, and the fixture's build time. The fixture is a JS
+module's peak memory (< 100 MiB; also with the four report files written, as the audit role runs it), the
+findings count, and the fixture's build time. The fixture is a JS
 migration run once by ``pocketbase migrate up`` and cached per (version, count, fixture hash) under
 $PBGUARD_CACHE/bench-fixtures (see _benchlib.FIXTURE_JS); later runs copy it. Never a timed test, not in CI.
 """
@@ -30,8 +31,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _benchlib as lib  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
+REPORT_FORMATS = ("json", "junit", "sarif", "markdown")
 
-def measure(version, count, rounds, tmp_root, with_all=True):
+
+def measure(version, count, rounds, tmp_root, with_all=True, with_files=False):
     """Every figure of one collection count; returns a dict."""
     srv, build_s, built = lib.start_with_collections(version, count, tmp_root)
     work = lib.new_workdir("pbguard-bench-scale-")
@@ -46,6 +49,9 @@ def measure(version, count, rounds, tmp_root, with_all=True):
                      for _r in range(rounds if with_all else 0)] or audit
         module = lib.module_process(work, vars_file)
         module_all = lib.module_process(work, vars_file, return_findings="all") if with_all else None
+        # as the audit role runs it: every report format written (the files hold every finding)
+        module_files = lib.module_process(work, vars_file, report_dir=os.path.join(work, "reports"),
+                                          report_formats=list(REPORT_FORMATS)) if with_files else None
     finally:
         srv.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -58,7 +64,7 @@ def measure(version, count, rounds, tmp_root, with_all=True):
         "task_module_cpu": lib.best(audit_module, "cpu") - lib.best(noop, "cpu"),
         "task_all": lib.best(audit_all) - lib.best(noop),
         "task_all_cpu": lib.best(audit_all, "cpu") - lib.best(noop, "cpu"),
-        "module": module, "module_all": module_all,
+        "module": module, "module_all": module_all, "module_files": module_files,
     }
 
 
@@ -73,7 +79,7 @@ def print_figures(m):
     if m["module_all"] is not None:
         print("    pocketbase_audit task (return_findings=all):       wall %.2fs  cpu %.2fs"
               % (m["task_all"], m["task_all_cpu"]))
-    for label, run in (("non_pass", m["module"]), ("all", m["module_all"])):
+    for label, run in (("non_pass", m["module"]), ("all", m["module_all"]), ("+files", m["module_files"])):
         if run is None:
             continue
         print("    module process alone (%-8s): wall %.2fs  cpu %.2fs  peak RSS %.1f MiB  result %.0f KiB  findings %s"
@@ -115,7 +121,7 @@ def main():
               flush=True)
         if args.goal == "1":
             return
-        large = measure(args.version, args.large, args.rounds, tmp_root, with_all=False)
+        large = measure(args.version, args.large, args.rounds, tmp_root, with_all=False, with_files=True)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
     print_figures(large)
@@ -125,6 +131,9 @@ def main():
              ratio(large["task_cpu"], small["task_cpu"]), growth))
     print("  goal 2: module peak RSS %.1f MiB at %d collections (target < 100 MiB), ratio %.2f"
           % (large["module"].maxrss_mib, args.large, large["module"].maxrss_mib / 100.0))
+    print("  goal 2: module peak RSS %.1f MiB at %d collections writing the %s report files as the audit role "
+          "does (same target), ratio %.2f" % (large["module_files"].maxrss_mib, args.large, len(REPORT_FORMATS),
+                                              large["module_files"].maxrss_mib / 100.0))
     print("  goal 2: findings %s at %d collections, %s at %d"
           % (findings(large["module"]), args.large, findings(small["module"]), args.small))
     print("  goal 2: fixture build %.1fs for %d collections (%.1fs for %d)%s"

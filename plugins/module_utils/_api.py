@@ -461,6 +461,13 @@ class PocketBaseClient(object):
 
     def _paged(self, path, query=None):
         items = []
+        for batch in self.pages(path, query):
+            items.extend(batch)
+        return items
+
+    def pages(self, path, query=None):
+        """Each page's ``items`` (a list of dicts) in turn, so that a caller can reduce a page before
+        the next one is fetched (10,000 collections are tens of MB of raw JSON)."""
         page = 1
         while True:
             q = dict(query or {})
@@ -471,14 +478,20 @@ class PocketBaseClient(object):
                 raise self._error("protocol", "%s GET %s returned `items` that are not a list of objects."
                                   % (self.url, path),
                                   hint="Point `url` at the PocketBase server itself, not at another web server.")
-            items.extend(batch)
             total_pages = res.get("totalPages")
+            res = None
+            if batch:
+                yield batch
             if not batch or (isinstance(total_pages, int) and total_pages >= 0 and page >= total_pages):
                 break
             if total_pages in (None, -1) and len(batch) < PER_PAGE:
                 break
+            batch = None
             page += 1
-        return items
+
+    def collection_pages(self):
+        """Raw collections, one page (list) at a time."""
+        return self.pages("/api/collections")
 
     def list_collections(self):
         """Raw collections, all pages."""

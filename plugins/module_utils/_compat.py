@@ -229,11 +229,13 @@ def normalize_auth_v023(col):
 # --------------------------------------------------------------------------- collections
 
 
-def normalize_collection(col, generation=None, settings=None):
+def normalize_collection(col, generation=None, settings=None, shared=None):
     """One raw collection of either generation -> the normalized collection dict.
 
     ``settings`` (raw 0.22 settings) supplies the 0.22 OAuth2 providers and token durations,
-    which lived in global settings before 0.23.
+    which lived in global settings before 0.23. ``shared`` (a dict kept across the collections of one
+    snapshot): equal field dicts and rule dicts are the same object (see :func:`_shared`); treat them as
+    read-only.
     """
     generation = generation or detect_generation_of_collection(col) or "v023"
     ctype = col.get("type")
@@ -253,6 +255,9 @@ def normalize_collection(col, generation=None, settings=None):
         fields = [normalize_field_v023(f) for f in col.get("fields") or []]
         auth = normalize_auth_v023(col) if ctype == "auth" else None
     view_query = col.get("viewQuery") if generation == "v023" else (col.get("options") or {}).get("query")
+    if shared is not None:
+        rules = _shared(shared, rules)
+        fields = [_shared(shared, f) for f in fields]
     return {
         "id": col.get("id"),
         "name": col.get("name"),
@@ -265,8 +270,33 @@ def normalize_collection(col, generation=None, settings=None):
     }
 
 
+def _shared(shared, flat):
+    """``flat`` (a dict of scalars), or the equal dict met before in ``shared``. Thousands of collections
+    repeat the same fields (id, created, ...) and rule texts: one object each instead of one per collection.
+    Equal means same keys, values and value types (``1``, ``1.0`` and ``True`` are equal in Python)."""
+    try:
+        key = tuple((k, v, v.__class__) for k, v in flat.items())
+        return shared.setdefault(key, flat)
+    except TypeError:  # an unhashable value (a hostile server's list or object): kept as it is
+        return flat
+
+
 def normalize_collections(raw_list, generation=None, settings=None):
     return [normalize_collection(c, generation, settings) for c in raw_list or []]
+
+
+def normalize_collection_pages(pages, generation, settings=None):
+    """(normalized collections, superuser_auth) from raw collections fetched page by page (an iterable of
+    lists): each raw page is dropped once normalized, equal fields and rules are shared (``normalize_collection``)."""
+    collections = []
+    su_auth = None
+    shared = {}
+    for batch in pages:
+        collections.extend(normalize_collection(c, generation, settings, shared) for c in batch)
+        if su_auth is None and any(c.get("name") == "_superusers" for c in batch):
+            su_auth = superuser_auth(batch, generation)
+        batch = None  # not held while the next page is fetched
+    return collections, su_auth or superuser_auth([], generation)
 
 
 # --------------------------------------------------------------------------- superusers / health
@@ -377,14 +407,19 @@ def snapshot(client, sections=None):
     health = client.health() if "health" in wanted else None
     need_settings = "settings" in wanted or ("collections" in wanted and generation == "v022")
     raw_settings = client.get_settings() if need_settings else None
-    raw_collections = client.list_collections() if "collections" in wanted else None
+    collections = su_auth = None
+    if "collections" in wanted:
+        collections, su_auth = normalize_collection_pages(client.collection_pages(), generation,
+                                                          raw_settings if generation == "v022" else None)
     raw_superusers = client.list_superusers() if "superusers" in wanted else None
     methods = None
-    if "superusers" in wanted and raw_collections is None and generation == "v023":
+    if "superusers" in wanted and collections is None and generation == "v023":
         methods = client.auth_methods("_superusers")
     snap = build_snapshot(generation, version=version, health=health, settings=raw_settings,
-                          collections=raw_collections, superusers=raw_superusers,
-                          superuser_methods=methods)
+                          superusers=raw_superusers, superuser_methods=methods)
+    if collections is not None:
+        snap["collections"] = collections
+        snap["superuser_auth"] = su_auth
     if "settings" not in wanted:
         snap["settings"] = None
     return snap

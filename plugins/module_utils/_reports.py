@@ -22,7 +22,6 @@ __metaclass__ = type
 import json
 import os
 import re
-import xml.etree.ElementTree as ET
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 
@@ -175,15 +174,40 @@ def console_causes(report, limit=5):
     return lines
 
 
+# list items encoded together when searching a large list for secrets (the JSON text of one batch of
+# findings is tens of KB; the whole report's at 10,000 collections is tens of MB)
+_SEARCH_BATCH = 256
+_JSON_KEY_TYPES = (str, int, float, bool, type(None))
+
+
+def _json_pieces(obj):
+    """JSON texts that together hold every string (and key) of obj, split only between keys and list items, so
+    that no piece is the text of a whole large report and every string lies whole within one piece."""
+    todo = [obj]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, _JSON_KEY_TYPES):
+                    raise TypeError("not a JSON key: %r" % (key,))
+                yield json.dumps(key, ensure_ascii=False)
+                todo.append(item)
+        elif isinstance(value, (list, tuple)) and len(value) > _SEARCH_BATCH:
+            for start in range(0, len(value), _SEARCH_BATCH):
+                yield json.dumps(value[start:start + _SEARCH_BATCH], ensure_ascii=False)
+        else:
+            yield json.dumps(value, ensure_ascii=False)
+
+
 def mentions_any(obj, secrets):
     """Whether any secret occurs in any string (or key) of obj. JSON escapes character by character, so a
     secret inside a string shows in the JSON text as its own escaped form. Not JSON data: assume yes."""
+    escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in secrets]
+    pattern = re.compile("|".join(re.escape(e) for e in escaped))
     try:
-        text = json.dumps(obj, ensure_ascii=False)
+        return any(pattern.search(piece) for piece in _json_pieces(obj))
     except (TypeError, ValueError):
         return True
-    escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in secrets]
-    return bool(re.search("|".join(re.escape(e) for e in escaped), text))
 
 
 def scrub(obj, secrets):
@@ -193,7 +217,7 @@ def scrub(obj, secrets):
         return obj
     pattern = re.compile("|".join(re.escape(s) for s in secrets))
     if not mentions_any(obj, secrets):
-        return obj  # the usual case: one search of the JSON text instead of rebuilding every string
+        return obj  # the usual case: a search of the JSON text instead of rebuilding every string
 
     def walk(value):
         if isinstance(value, str):
@@ -235,277 +259,42 @@ def confirmation_text(finding):
     return "%s: %s" % (c["status"], detail) if detail else c["status"]
 
 
-# --------------------------------------------------------------------------- JSON
-
-def to_json(report):
-    return json.dumps(report, indent=2, sort_keys=True) + "\n"
-
-
-# --------------------------------------------------------------------------- JUnit
-
-def to_junit(report):
-    """JUnit XML: one testsuite per area, one testcase per control/target."""
-    host = report["target"].get("host") or report["target"].get("url") or "pocketbase"
-    root = ET.Element("testsuites", name="pbguard audit %s" % host)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    by_area = {}
-    for f in report["findings"]:
-        by_area.setdefault(f.get("area") or f["control"].split("-")[1], []).append(f)
-    for area in sorted(by_area, key=lambda a: AREAS.index(a) if a in AREAS else 99):
-        items = by_area[area]
-        suite = ET.SubElement(root, "testsuite", name="%s %s" % (host, area))
-        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        for f in items:
-            case = ET.SubElement(suite, "testcase", classname="%s.%s" % (host, f["control"]),
-                                 name="%s %s" % (f["control"], f["target"]), time=_seconds(f.get("duration")))
-            ET.SubElement(case, "properties")
-            props = case.find("properties")
-            for key in ("severity", "status", "title"):
-                ET.SubElement(props, "property", name=key, value=str(f.get(key, "")))
-            text = "%s\n%s\nremediation: %s" % (f["title"], f.get("evidence", ""), f.get("remediation", ""))
-            if f.get("confirmation"):
-                ET.SubElement(props, "property", name="confirmation", value=confirmation_status(f))
-                text += "\nconfirmation: %s" % confirmation_text(f)
-            counts["tests"] += 1
-            if f["status"] == "fail":
-                prefix = "[%s] " % confirmation_status(f) if f.get("confirmation") else ""
-                node = ET.SubElement(case, "failure", type=f["severity"], message=_short(prefix + f.get("evidence", "")))
-                node.text = text
-                counts["failures"] += 1
-            elif f["status"] == "error":
-                node = ET.SubElement(case, "error", type="error", message=_short(f.get("evidence")))
-                node.text = text
-                counts["errors"] += 1
-            elif f["status"] in ("waived", "not_applicable"):
-                msg = f.get("evidence", "")
-                if f["status"] == "waived" and f.get("waiver"):
-                    msg = "waived until %s: %s" % (f["waiver"].get("expires"), f["waiver"].get("justification"))
-                ET.SubElement(case, "skipped", message=_short(msg))
-                counts["skipped"] += 1
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-        suite.set("time", _seconds(sum(f.get("duration") or 0 for f in items)))
-    for key, value in totals.items():
-        root.set(key, str(value))
-    root.set("time", _seconds(sum(f.get("duration") or 0 for f in report["findings"])))
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _seconds(value):
-    """JUnit ``time`` (seconds, 3 decimals) from a finding's ``duration``."""
-    return "%.3f" % float(value or 0)
-
-
 def _short(text, limit=240):
     text = (text or "").replace("\n", " ")
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-# --------------------------------------------------------------------------- SARIF
+# --------------------------------------------------------------------------- formats (_report_formats)
+
+def render_chunks(report, fmt, catalog):
+    """The report file text in format ``fmt``, as an iterable of strings (see ``_report_formats``)."""
+    # imported here: _report_formats imports this module's model helpers
+    from ansible_collections.pbguard.pocketbase.plugins.module_utils import _report_formats
+    return _report_formats.chunks(report, fmt, catalog)
+
+
+def to_json(report):
+    return render(report, "json", None)
+
+
+def to_junit(report):
+    """JUnit XML: one testsuite per area, one testcase per control/target."""
+    return render(report, "junit", None)
+
 
 def to_sarif(report, catalog):
-    """SARIF 2.1.0. ``catalog``: list of control dicts (id, title, severity, rationale, remediation, ...).
-
-    Rule ids are the control ids (stable); results for fail/waived/error findings; locations name
-    the target URL as artifact and ``<host>/<target>`` as logical location.
-    """
-    target = report["target"]
-    host = target.get("host") or "pocketbase"
-    base_uri = target.get("url") or ("pocketbase://%s/" % host)
-    used = sorted(set(f["control"] for f in report["findings"]))
-    controls = dict((c["id"], c) for c in catalog)
-    rules = []
-    index = {}
-    for cid in used:
-        c = controls.get(cid)
-        if c is None:
-            continue
-        index[cid] = len(rules)
-        rules.append(_sarif_rule(c, report["tool"].get("information_uri")))
-    results = [_sarif_result(f, host, base_uri, index) for f in report["findings"]
-               if f["status"] in ("fail", "waived", "error") and f["control"] in index]
-    driver = {"name": TOOL_NAME, "version": report["tool"]["version"],
-              "semanticVersion": report["tool"]["version"], "rules": rules}
-    if report["tool"].get("information_uri"):
-        driver["informationUri"] = report["tool"]["information_uri"]
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "automationDetails": {"id": "pbguard-audit/%s/" % host},
-            "invocations": [_sarif_invocation(report)],
-            "properties": {"target": target},
-            "results": results,
-        }],
-    }
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
-
-
-def _sarif_result(f, host, base_uri, index):
-    """One SARIF result for a fail/waived/error finding ``f``; ``index``: control id -> rule index."""
-    location = {
-        "physicalLocation": {"artifactLocation": {"uri": base_uri}},
-        "logicalLocations": [{"name": f["target"], "fullyQualifiedName": "%s/%s" % (host, f["target"]),
-                              "kind": "resource"}],
-    }
-    if f.get("file"):
-        location["physicalLocation"] = {"artifactLocation": {"uri": _file_uri(f["file"])}}
-        if f.get("line"):
-            location["physicalLocation"]["region"] = {"startLine": int(f["line"])}
-    result = {
-        "ruleId": f["control"],
-        "ruleIndex": index[f["control"]],
-        "kind": "review" if f["status"] == "error" else "fail",
-        "level": "note" if f["status"] == "error" else SARIF_LEVEL[f["severity"]],
-        "message": {"text": "%s: %s" % (f["title"], f.get("evidence") or f["status"])},
-        "locations": [location],
-        "partialFingerprints": {"pbguardTarget/v1": "%s|%s|%s" % (host, f["control"], f["target"])},
-        "properties": {"status": f["status"], "severity": f["severity"], "host": host,
-                       "security-severity": SECURITY_SEVERITY[f["severity"]]},
-    }
-    if f.get("confirmation"):
-        result["properties"]["confirmation"] = dict(f["confirmation"])
-        result["rank"] = CONFIRMATION_RANK[confirmation_status(f)]
-    if f["status"] == "waived":
-        w = f.get("waiver") or {}
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": "%s (expires %s)" % (w.get("justification", ""),
-                                                                         w.get("expires", "never"))}]
-    return result
-
-
-def _sarif_rule(c, information_uri=None):
-    """A SARIF rule that reads on its own in a code-scanning dashboard: title, rationale and remediation
-    from the catalog; ``helpUri`` only when the user gave an ``information_uri``."""
-    cid = c["id"]
-    help_text = "%s\n\nWhy: %s\n\nRemediation: %s\n\nSeverity: %s; scope: %s; profile: %s; source: %s" % (
-        c["title"], c["rationale"], c["remediation"], c["severity"], c["scope"], c["profile"], c["source"])
-    help_markdown = "\n".join([
-        "### %s %s" % (cid, c["title"]), "",
-        "**Why:** %s" % c["rationale"], "",
-        "**Remediation:** %s" % c["remediation"], "",
-        "| severity | scope | profile | source |", "|---|---|---|---|",
-        "| %s | %s | %s | %s |" % (c["severity"], c["scope"], c["profile"], _md(c["source"])), "",
-        "Enforcing tasks carry the id in their name and tag: `--tags %s`." % cid,
-    ])
-    rule = {
-        "id": cid,
-        "name": re.sub(r"[^A-Za-z0-9]+", "", c["title"].title()) or cid,
-        "shortDescription": {"text": c["title"]},
-        "fullDescription": {"text": c["rationale"]},
-        "help": {"text": help_text, "markdown": help_markdown},
-        "defaultConfiguration": {"level": SARIF_LEVEL[c["severity"]]},
-        "properties": {"security-severity": SECURITY_SEVERITY[c["severity"]],
-                       "tags": ["security", c["area"], c["scope"], c["profile"]],
-                       "precision": "high" if c["scope"] == "api" else "medium",
-                       "problem.severity": "error" if c["severity"] in ("critical", "high") else "warning"},
-    }
-    if information_uri:
-        rule["helpUri"] = "%s#%s" % (information_uri, cid.lower())
-    return rule
-
-
-def _sarif_invocation(report):
-    """Not successful when controls errored: one toolExecutionNotification per root cause."""
-    groups = _cause_groups(report)
-    invocation = {"executionSuccessful": not groups,
-                  "properties": {"profile": report["profile"], "summary": report["summary"]}}
-    if groups:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error",
-             "message": {"text": "%s: %d control(s) could not run: %s" % (g["kind"], g["count"], g["cause"])},
-             "descriptor": {"id": "pbguard/error-cause/%d" % (i + 1)},
-             "properties": {"controls": g["controls"]}}
-            for i, g in enumerate(groups)]
-    return invocation
-
-
-def _file_uri(path):
-    path = str(path)
-    if path.startswith("/"):
-        return "file://" + path
-    return path
-
-
-# --------------------------------------------------------------------------- Markdown
-
-def _md(text):
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    """SARIF 2.1.0. ``catalog``: list of control dicts (id, title, severity, rationale, remediation, ...)."""
+    return render(report, "sarif", catalog)
 
 
 def to_markdown(report):
-    t = report["target"]
-    s = report["summary"]
-    lines = [
-        "# pbguard audit: %s" % _md(t.get("host") or t.get("url")),
-        "",
-        "- URL: `%s`" % _md(t.get("url")),
-        "- PocketBase version: %s" % _md(t.get("pocketbase_version") or "unknown"),
-        "- Profile: %s; scope: %s" % (report["profile"], ", ".join(report.get("scope") or [])),
-        "- Generated: %s" % report.get("generated_at", ""),
-        "",
-        "| pass | fail | waived | error | not applicable |",
-        "|---:|---:|---:|---:|---:|",
-        "| %d | %d | %d | %d | %d |" % (s["pass"], s["fail"], s["waived"], s["error"], s["not_applicable"]),
-        "",
-    ]
-    lines += _markdown_causes(report)
-    cause_no = dict((g["cause"], i + 1) for i, g in enumerate(_cause_groups(report)))
-    order = {"fail": 0, "error": 1, "waived": 2, "pass": 3, "not_applicable": 4}
-    by_area = {}
-    for f in report["findings"]:
-        by_area.setdefault(f.get("area") or f["control"].split("-")[1], []).append(f)
-    for area in [a for a in AREAS if a in by_area] + [a for a in sorted(by_area) if a not in AREAS]:
-        items = sorted(by_area[area], key=lambda f: (order.get(f["status"], 9),
-                                                     -SEVERITY_RANK[f["severity"]], f["control"], f["target"]))
-        confirm_col = any(f.get("confirmation") for f in report["findings"])
-        lines += ["## %s" % area, "", "| Control | Severity | Status | Target | Evidence |%s" % (
-            " Confirmation |" if confirm_col else ""), "|---|---|---|---|---|%s" % ("---|" if confirm_col else "")]
-        for f in items:
-            evidence = f.get("evidence", "")
-            if f["status"] == "error" and _cause_of(evidence) in cause_no:
-                evidence = "cause %d (see above)" % cause_no[_cause_of(evidence)]
-            if f["status"] == "waived" and f.get("waiver"):
-                w = f["waiver"]
-                evidence = "waived until %s: %s. %s" % (w.get("expires"), w.get("justification"), evidence)
-            lines.append("| %s %s | %s | %s | `%s` | %s |%s" % (
-                f["control"], _md(f["title"]), f["severity"], f["status"].upper() if f["status"] == "fail"
-                else f["status"], _md(f["target"]), _md(evidence),
-                " %s |" % _md(confirmation_text(f)) if confirm_col else ""))
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _markdown_causes(report):
-    """The section that leads the report when something kept controls from running."""
-    groups = _cause_groups(report)
-    expired = report.get("expired_waivers") or expired_waivers(report["findings"])
-    if not groups and not expired:
-        return []
-    lines = ["## Why this run is not clean", ""]
-    for i, g in enumerate(groups):
-        lines.append("%d. **%s**: %d control(s) could not run (%s). %s" % (
-            i + 1, _md(g["kind"]), g["count"], ", ".join(g["controls"]), _md(g["cause"])))
-    for w in expired:
-        lines.append("- **Expired waiver**: %s on `%s` expired on %s (%s); the finding fails again." % (
-            w["control"], _md(w["target"]), w["expires"], _md(w["justification"])))
-    return lines + [""]
+    return render(report, "markdown", None)
 
 
 # --------------------------------------------------------------------------- files
 
 def render(report, fmt, catalog):
-    if fmt == "json":
-        return to_json(report)
-    if fmt == "junit":
-        return to_junit(report)
-    if fmt == "sarif":
-        return to_sarif(report, catalog)
-    if fmt == "markdown":
-        return to_markdown(report)
-    raise ValueError("unknown report format %r" % fmt)
+    return "".join(render_chunks(report, fmt, catalog))
 
 
 def report_basename(report):
@@ -522,6 +311,6 @@ def write_reports(report, report_dir, formats, catalog, basename=None):
     paths = {}
     for fmt in formats:
         path = os.path.join(report_dir, basename + EXTENSIONS[fmt])
-        _safefile.write_file(path, render(report, fmt, catalog), mode=0o640, create_dir=False)
+        _safefile.write_file(path, render_chunks(report, fmt, catalog), mode=0o640, create_dir=False)
         paths[fmt] = path
     return paths

@@ -74,7 +74,8 @@ def verify_ancestors(directory):
 
 
 def write_file(path, data, mode=0o600, create_dir=True):
-    """Write ``data`` (bytes or str) to ``path`` atomically and safely; returns the absolute path."""
+    """Write ``data`` (bytes, str, or an iterable of bytes/str chunks, so that a large file is never held
+    whole) to ``path`` atomically and safely; returns the absolute path."""
     path = os.path.abspath(path)
     directory = os.path.dirname(path)
     if create_dir:
@@ -83,8 +84,8 @@ def write_file(path, data, mode=0o600, create_dir=True):
         verify_dir(directory)
     if os.path.isdir(path) and not os.path.islink(path):
         raise UnsafePath("%s is a directory" % path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    if isinstance(data, (str, bytes)):
+        data = [data]
     suffix = binascii.hexlify(os.urandom(6)).decode("ascii")
     tmp = os.path.join(directory, ".%s.%s.tmp" % (os.path.basename(path), suffix))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -92,10 +93,7 @@ def write_file(path, data, mode=0o600, create_dir=True):
     try:
         try:
             os.fchmod(fd, mode)  # the umask may have narrowed it
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            _write_chunks(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -105,6 +103,28 @@ def write_file(path, data, mode=0o600, create_dir=True):
             os.unlink(tmp)
         raise
     return path
+
+
+def _write_chunks(fd, chunks, size=1 << 16):
+    """Write str (as UTF-8) or bytes chunks to ``fd``, gathered into writes of about ``size`` bytes."""
+    pending, held = [], 0
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            _write_all(fd, b"".join(pending))
+            pending, held = [], 0
+    if pending:
+        _write_all(fd, b"".join(pending))
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 def read_file(path, limit=1024 * 1024):

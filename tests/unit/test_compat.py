@@ -326,3 +326,52 @@ def test_field_by_name_returns_the_field_itself():
     assert _compat.field_by_name(fields, "password") is fields[1]
     assert _compat.field_by_name(fields, "missing") is None and _compat.field_by_name(None, "x") is None
     assert _state.field_by_name is _compat.field_by_name
+
+
+# --------------------------------------------------------------------------- page by page (issue 14 goal 2)
+
+@pytest.mark.parametrize("sample, generation", [("v040_collections_list_default.json", "v023"),
+                                                ("v022_collections_list_default.json", "v022")])
+def test_pages_normalize_like_the_whole_list_and_keep_only_the_documented_keys(sample, generation):
+    raw = load(sample)["items"]
+    settings = load("v022_settings_get_default.json") if generation == "v022" else None
+    pages = [raw[i:i + 2] for i in range(0, len(raw), 2)]
+    cols, su_auth = _compat.normalize_collection_pages(iter(pages), generation, settings)
+    assert cols == _compat.normalize_collections(raw, generation, settings)
+    assert su_auth == _compat.superuser_auth(raw, generation)
+    for col in cols:
+        assert set(col) == COLLECTION_KEYS
+        assert all(set(f) == FIELD_KEYS for f in col["fields"])
+
+
+def test_pages_share_equal_fields_and_rules_across_collections():
+    def raw(name, protected):
+        return {"id": "id_" + name, "name": name, "type": "base", "listRule": "", "viewRule": None,
+                "fields": [{"name": "id", "type": "text", "system": True, "required": True},
+                           {"name": "doc", "type": "file", "maxSelect": 1, "protected": protected}]}
+    cols, _su = _compat.normalize_collection_pages([[raw("a", True), raw("b", True)], [raw("c", False)]], "v023")
+    a, b, c = cols
+    assert a["fields"][0] is b["fields"][0] is c["fields"][0] and a["rules"] is b["rules"] is c["rules"]
+    assert a["fields"][1] is b["fields"][1] and c["fields"][1] is not a["fields"][1]
+    assert c["fields"][1]["protected"] is False and a["fields"][1]["protected"] is True
+
+
+def test_pages_never_merge_values_python_calls_equal_or_unhashable_ones():
+    def raw(name, max_select):
+        return {"name": name, "type": "base", "fields": [{"name": "r", "type": "relation", "maxSelect": max_select}]}
+    cols, _su = _compat.normalize_collection_pages([[raw("a", 1), raw("b", True), raw("c", 1.0),
+                                                     raw("d", [1]), raw("e", [1])]], "v023")
+    got = [c["fields"][0]["max_select"] for c in cols]
+    assert got == [1, True, 1.0, [1], [1]]
+    assert [type(v) for v in got] == [int, bool, float, list, list]
+    assert cols[3]["fields"][0] is not cols[4]["fields"][0]
+
+
+def test_superuser_auth_found_on_a_later_page():
+    users = load("v040_collection_users_view.json")
+    superusers = load("v040_collection_superusers_after_mfa_otp.json")
+    _cols, su_auth = _compat.normalize_collection_pages([[users], [superusers]], "v023")
+    assert su_auth == _compat.superuser_auth([superusers], "v023")
+    assert su_auth["mfa"] is True
+    _cols, none_found = _compat.normalize_collection_pages([[users]], "v023")
+    assert none_found == {"password": None, "mfa": None, "otp": None}

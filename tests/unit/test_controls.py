@@ -277,6 +277,27 @@ def test_waivers_apply_expire_and_validate():
     assert len(problems) == 5
 
 
+def test_waivers_copy_only_the_findings_they_change():
+    findings = [{"control": "PBG-RUL-001", "target": "collection:a.listRule", "status": "fail", "evidence": "y"},
+                {"control": "PBG-RUL-003", "target": "collection:b.listRule", "status": "fail", "evidence": "z"}]
+    waivers = [{"control": "PBG-RUL-001", "justification": "public board", "expires": "2999-01-01"}]
+    out = C.apply_waivers(findings, waivers, today=datetime.date(2026, 6, 1))
+    assert out[1] is findings[1], "a finding no waiver matches is not copied"
+    assert out[0] is not findings[0] and findings[0]["status"] == "fail" and "waiver" not in findings[0]
+    assert out[0]["status"] == "waived"
+    unwaived = C.apply_waivers(findings, [], today=datetime.date(2026, 6, 1))
+    assert unwaived == findings and unwaived is not findings
+    assert all(a is b for a, b in zip(unwaived, findings))
+
+
+def test_run_controls_drops_the_caches_checks_built_on_the_context():
+    context = C.AuditContext(PARAMS, snapshot=good_snapshot())
+    findings = C.run_controls(context, [C.CONTROLS_BY_ID[i] for i in ("PBG-RUL-001", "PBG-RUL-011")])
+    assert findings
+    assert context._rule_lint is None and context._rule_logic_schema is None  # pylint: disable=protected-access
+    assert context.rule_lint(), "recomputed on demand"
+
+
 def test_rule_evidence_masks_long_literals():
     snap = good_snapshot()
     snap["collections"][2]["rules"]["updateRule"] = '@request.headers.x_token = "pbg-shared-secret-1234567"'

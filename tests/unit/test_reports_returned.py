@@ -131,3 +131,19 @@ def test_scrub_without_a_secret_in_it_returns_the_same_data(report):
 def test_scrub_of_non_json_data_still_walks():
     clean = R.scrub({"when": object, "text": "secret-Value-1"}, ["secret-Value-1"])
     assert clean["text"] == "********" and clean["when"] is object
+
+
+def test_scrub_finds_a_secret_deep_in_a_large_report():
+    # the report is searched in pieces (a batch of findings at a time): a secret in a finding far past
+    # the first batch, in a nested value, or in a key is still found and masked
+    secret = "s3cr3t-T0ken-value"
+    findings = [finding("PBG-RUL-001", "fail", "collection:c%d.listRule" % i) for i in range(3 * R._SEARCH_BATCH)]
+    findings[2 * R._SEARCH_BATCH + 7]["waiver"] = {"justification": ["ok", {"note": "see " + secret}]}
+    report = R.build_report(findings, {"url": "u", "host": "h", "pocketbase_version": "0.40.6"},
+                            "strict", ["api"], "0.1.0", "2026-12-01T00:00:00Z")
+    clean = R.scrub(report, [secret])
+    assert secret not in json.dumps(clean) and R.MASK in json.dumps(clean)
+    assert secret in json.dumps(report), "the input is not changed"
+    keyed = {"findings": [{"evidence": "x"}] * 300 + [{secret: 1}]}
+    assert secret not in json.dumps(R.scrub(keyed, [secret]))
+    assert R.scrub({"findings": [{"evidence": "x"}] * 300}, [secret])["findings"][0] == {"evidence": "x"}

@@ -103,6 +103,13 @@ class AuditContext(object):
         self.host_error = host_error
         self.url = url or self.params.get("url") or ""
         self._rule_lint = None
+        self._rule_logic_schema = None
+
+    def forget_derived(self):
+        """Drop what checks derived from the facts and cached here (rule lint, rule logic): recomputed on
+        demand, and tens of MB that should not outlive the run at 10,000 collections."""
+        self._rule_lint = None
+        self._rule_logic_schema = None
 
     # -- accessors raising Unavailable
     def snap(self):
@@ -186,7 +193,8 @@ class AuditContext(object):
 
     # -- rule lint, computed once for all RUL controls
     def rule_lint(self):
-        """[(collection, rule, expr, [finding, ...]), ...] for every set rule of every collection."""
+        """[(collection, rule, expr, (finding, ...)), ...] for every set rule of every collection (rules with the
+        same text, action and view-ness share one tuple of findings)."""
         if self._rule_lint is not None:
             return self._rule_lint
         if not HAS_RULES:
@@ -209,10 +217,11 @@ class AuditContext(object):
                 findings = linted.get(key)
                 if findings is None:
                     try:
-                        findings = linted[key] = list(_rules.lint_rule(expr, rule, generation, coll, by_name))
+                        findings = tuple(_rules.lint_rule(expr, rule, generation, coll, by_name))
                     except Exception as exc:  # pylint: disable=broad-except
-                        findings = [_LintProxy("parse_error", "high", "linter failed: %s" % exc.__class__.__name__)]
-                out.append((coll.get("name"), rule, expr, list(findings)))
+                        findings = (_LintProxy("parse_error", "high", "linter failed: %s" % exc.__class__.__name__),)
+                    linted[key] = findings
+                out.append((coll.get("name"), rule, expr, findings))
         self._rule_lint = out
         return out
 
@@ -295,8 +304,11 @@ def select_controls(scopes, profile, include=None, exclude=None):
 
 
 def run_controls(ctx, controls):
-    """Run each control's check; returns findings (dicts, contract shape)."""
+    """Run each control's check; returns findings (dicts, contract shape). The caches the checks built on
+    ``ctx`` are dropped at the end (``AuditContext.forget_derived``)."""
     findings = []
+    # equal evidence texts (thousands of collections with the same rule text) kept once
+    texts = {}
     for c in controls:
         started = time.monotonic()
         try:
@@ -314,7 +326,8 @@ def run_controls(ctx, controls):
         for r in results:
             f = {"control": c["id"], "area": c["area"], "title": c["title"], "severity": c["severity"],
                  "scope": c["scope"], "profile": c["profile"], "status": r["status"], "target": r["target"],
-                 "evidence": r["evidence"], "remediation": c["remediation"], "duration": duration}
+                 "evidence": _shared_text(texts, r["evidence"]), "remediation": c["remediation"],
+                 "duration": duration}
             for key in ("file", "line", "rule"):
                 if key in r:
                     f[key] = r[key]
@@ -323,7 +336,12 @@ def run_controls(ctx, controls):
             elif r.get("severity") in SEVERITIES:
                 f["severity"] = r["severity"]   # severity follows context (e.g. a public-by-design avatar)
             findings.append(f)
+    ctx.forget_derived()
     return findings
+
+
+def _shared_text(texts, value):
+    return texts.setdefault(value, value) if isinstance(value, str) else value
 
 
 # --------------------------------------------------------------------------- waivers
@@ -362,29 +380,37 @@ def apply_waivers(findings, waivers, today=None):
     """Mark fail/error findings matched by a waiver as waived; expired waivers keep them failing.
 
     A waiver matches on ``control`` (glob) and optional ``target`` (glob). Expired: ``expires`` < today.
+    Returns a new list; a finding no waiver matches is the same object, a matched one a changed copy.
     """
     today = today or datetime.date.today()
+    if not waivers:
+        return list(findings)
     out = []
     for f in findings:
-        f = dict(f)
         if f["status"] in ("fail", "error"):
-            for w in waivers or []:
+            for w in waivers:
                 if not fnmatch.fnmatchcase(f["control"], str(w.get("control"))):
                     continue
                 if w.get("target") and not fnmatch.fnmatchcase(f["target"], str(w["target"])):
                     continue
-                expires = _parse_date(w.get("expires"))
-                info = {"control": w.get("control"), "target": w.get("target"),
-                        "justification": str(w.get("justification") or ""),
-                        "expires": expires.isoformat() if expires else str(w.get("expires"))}
-                if expires is not None and expires < today:
-                    info["expired"] = True
-                    f["waiver"] = info
-                    f["status"] = "fail"
-                    f["evidence"] = "waiver expired on %s: %s" % (info["expires"], f["evidence"])
-                else:
-                    f["waiver"] = info
-                    f["status"] = "waived"
+                f = _waived(f, w, today)
                 break
         out.append(f)
     return out
+
+
+def _waived(finding, waiver, today):
+    """A copy of ``finding`` under ``waiver``: waived, or still failing (with the waiver shown) once expired."""
+    f = dict(finding)
+    expires = _parse_date(waiver.get("expires"))
+    info = {"control": waiver.get("control"), "target": waiver.get("target"),
+            "justification": str(waiver.get("justification") or ""),
+            "expires": expires.isoformat() if expires else str(waiver.get("expires"))}
+    f["waiver"] = info
+    if expires is not None and expires < today:
+        info["expired"] = True
+        f["status"] = "fail"
+        f["evidence"] = "waiver expired on %s: %s" % (info["expires"], f["evidence"])
+    else:
+        f["status"] = "waived"
+    return f
