@@ -18,8 +18,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.validation import check_type_dict, check_type_list
 from ansible.module_utils.six import string_types
 
-from ansible_collections.pbguard.pocketbase.plugins.module_utils._result_json import StreamedResultMixin
-
 
 def _dict_like(value):
     """True for a dict, or a string ansible-core turns into one (JSON or k=v)."""
@@ -92,9 +90,8 @@ def shape_errors(spec, params):
     return errors
 
 
-class ShapeCheckedModule(StreamedResultMixin, AnsibleModule):
-    """AnsibleModule whose nested dict options fail with the option path instead of a traceback (and whose
-    result is written piece by piece, ``_result_json``)."""
+class ShapeCheckedModule(AnsibleModule):
+    """AnsibleModule whose nested dict options fail with the option path instead of a traceback."""
 
     def _load_params(self):
         super(ShapeCheckedModule, self)._load_params()
