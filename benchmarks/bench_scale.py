@@ -40,13 +40,16 @@ def measure(version, count, rounds, tmp_root, with_all=True, with_files=False):
     work = lib.new_workdir("pbguard-bench-scale-")
     try:
         vars_file = lib.conn_vars(work, srv)
-        floor = [lib.fetch_floor(work, vars_file) for _r in range(rounds)]
-        noop = [lib.playbook(work, "noop", lib.noop_task(), vars_file) for _r in range(rounds)]
-        audit = [lib.playbook(work, "audit", lib.audit_task(), vars_file) for _r in range(rounds)]
-        audit_module = [lib.playbook(work, "audit_module", lib.audit_task(), vars_file, None, lib.MODULE_PATH_VARS)
-                        for _r in range(rounds)]
-        audit_all = [lib.playbook(work, "audit_all", lib.audit_task(return_findings="all"), vars_file)
-                     for _r in range(rounds if with_all else 0)] or audit
+        floor, noop, audit, audit_module, audit_all = [], [], [], [], []
+        for _r in range(rounds):  # interleaved, so that a drift of the machine's speed hits every figure alike
+            floor.append(lib.fetch_floor(work, vars_file))
+            noop.append(lib.playbook(work, "noop", lib.noop_task(), vars_file))
+            audit.append(lib.playbook(work, "audit", lib.audit_task(), vars_file))
+            audit_module.append(lib.playbook(work, "audit_module", lib.audit_task(), vars_file, None,
+                                             lib.MODULE_PATH_VARS))
+            if with_all:
+                audit_all.append(lib.playbook(work, "audit_all", lib.audit_task(return_findings="all"), vars_file))
+        audit_all = audit_all or audit
         module = lib.module_process(work, vars_file)
         module_all = lib.module_process(work, vars_file, return_findings="all") if with_all else None
         # as the audit role runs it: every report format written (the files hold every finding)

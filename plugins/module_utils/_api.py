@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import json
 import re
+import threading
 import time
 
 from urllib.parse import quote, urlencode
@@ -21,6 +22,7 @@ from urllib.parse import quote, urlencode
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _compat, _http
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._background import Background
 from ansible_collections.pbguard.pocketbase.plugins.module_utils._api_errors import (
     MASK, PocketBaseError, _envelope, _error_message, _flatten_validation, _without,
 )
@@ -85,6 +87,7 @@ class PocketBaseClient(object):
         self.login_retry_delay = 1.5
         self._public_cache = {}
         self.calls = []  # [(method, path, status)] : never bodies, never query values with secrets
+        self._local = threading.local()  # a background call records its requests apart (version_in_background)
 
     # ------------------------------------------------------------------ helpers
     def _scrub(self, text):
@@ -130,9 +133,9 @@ class PocketBaseClient(object):
                 if attempt + 1 < attempts and retry:
                     time.sleep(self.retry_delay * (attempt + 1))
                     continue
-                self.calls.append((method, path, None))
+                self._record(method, path, None)
                 raise self._transport_error(err, method, path, attempt + 1)
-        self.calls.append((method, path, status))
+        self._record(method, path, status)
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or "")
         parsed = text
         if accept_json and text:
@@ -214,6 +217,27 @@ class PocketBaseClient(object):
             except PocketBaseError:
                 self._version = None
         return self._version
+
+    def version_in_background(self):
+        """Start reading :attr:`version` in a thread (its two GETs overlap, e.g., the password login's hashing
+        on the server); the returned handle's ``result()`` is the version. ``calls`` keeps the order of a
+        sequential run: the version's requests are inserted where they were started (one slice assignment,
+        atomic under the GIL, while this thread only appends after that point)."""
+        at = len(self.calls)
+
+        def read():
+            self._local.calls = []
+            try:
+                return self.version
+            finally:
+                self.calls[at:at] = self._local.calls
+                self._local.calls = None
+
+        return Background(read)
+
+    def _record(self, method, path, status):
+        calls = getattr(self._local, "calls", None)
+        (self.calls if calls is None else calls).append((method, path, status))
 
     def detect_version(self):
         """Read ``PocketBase vX.Y.Z`` from ``/_/assets/index-*.js`` (two unauthenticated GETs)."""

@@ -19,9 +19,9 @@ __metaclass__ = type
 import datetime
 import json
 import re
-import threading
 
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _http
+from ansible_collections.pbguard.pocketbase.plugins.module_utils._background import Background
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _publicdir
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _safefile
 from ansible_collections.pbguard.pocketbase.plugins.module_utils import _reports
@@ -126,28 +126,6 @@ def _controls():
     """The control catalog (imports every control module: done once, after the API read has started)."""
     from ansible_collections.pbguard.pocketbase.plugins.module_utils import _controls as controls
     return controls
-
-
-class _Background(object):
-    """``fn(*args)`` in a thread; ``result()`` waits and returns its value or raises its exception."""
-
-    def __init__(self, fn, *args):
-        self._value = self._error = None
-        self._thread = threading.Thread(target=self._run, args=(fn,) + args, name="pbguard-api-read")
-        self._thread.daemon = True
-        self._thread.start()
-
-    def _run(self, fn, *args):
-        try:
-            self._value = fn(*args)
-        except BaseException as exc:  # pylint: disable=broad-except
-            self._error = exc
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error  # pylint: disable=raising-bad-type
-        return self._value
 
 
 def parse_waivers_text(text):
@@ -295,7 +273,7 @@ def run(p, check_mode, run_command=None, warn=None):
     waivers = read_waivers(p["waivers"])
     url = (p["url"] or "").rstrip("/")
     confirming = confirm_opted_in(p, url)  # before anything is sent
-    api_read = _Background(_gather_api, p, url) if "api" in scopes else None
+    api_read = Background(_gather_api, p, url) if "api" in scopes else None
     try:
         waivers = validated_waivers(waivers)  # imports the catalog while the API answers
     except AuditFailure:

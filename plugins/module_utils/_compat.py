@@ -393,6 +393,13 @@ def build_snapshot(generation, version=None, health=None, settings=None, collect
     return snap
 
 
+def _finish_quietly(handle):
+    try:
+        handle.result()
+    except Exception:  # pylint: disable=broad-except
+        pass  # the error being raised is the one to report
+
+
 def snapshot(client, sections=None):
     """One pass over the API: health, settings, collections (paged), superusers, /_/ version.
 
@@ -403,18 +410,24 @@ def snapshot(client, sections=None):
     if unknown:
         raise ValueError("unknown snapshot sections: %s" % ", ".join(sorted(unknown)))
     generation = client.generation
-    version = client.version if "version" in wanted else None
-    health = client.health() if "health" in wanted else None
-    need_settings = "settings" in wanted or ("collections" in wanted and generation == "v022")
-    raw_settings = client.get_settings() if need_settings else None
-    collections = su_auth = None
-    if "collections" in wanted:
-        collections, su_auth = normalize_collection_pages(client.collection_pages(), generation,
-                                                          raw_settings if generation == "v022" else None)
-    raw_superusers = client.list_superusers() if "superusers" in wanted else None
-    methods = None
-    if "superusers" in wanted and collections is None and generation == "v023":
-        methods = client.auth_methods("_superusers")
+    version_read = client.version_in_background() if "version" in wanted else None
+    try:
+        health = client.health() if "health" in wanted else None
+        need_settings = "settings" in wanted or ("collections" in wanted and generation == "v022")
+        raw_settings = client.get_settings() if need_settings else None
+        collections = su_auth = None
+        if "collections" in wanted:
+            collections, su_auth = normalize_collection_pages(client.collection_pages(), generation,
+                                                              raw_settings if generation == "v022" else None)
+        raw_superusers = client.list_superusers() if "superusers" in wanted else None
+        methods = None
+        if "superusers" in wanted and collections is None and generation == "v023":
+            methods = client.auth_methods("_superusers")
+    except BaseException:
+        if version_read is not None:
+            _finish_quietly(version_read)  # its requests are recorded in order, its thread not left running
+        raise
+    version = version_read.result() if version_read is not None else None
     snap = build_snapshot(generation, version=version, health=health, settings=raw_settings,
                           superusers=raw_superusers, superuser_methods=methods)
     if collections is not None:

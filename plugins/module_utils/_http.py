@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import inspect
 import socket
+import ssl
 import threading
 import time
 
@@ -139,10 +140,27 @@ def tls_context(validate_certs, ca_path=None):
     return context
 
 
+def plain_http_context():
+    """The context given for an ``http://`` request, which never uses it (redirects are not followed here):
+    a client context that verifies certificates and host names but trusts no CA, so any TLS it were ever
+    used for fails. Built once, without reading the CA store (1 ms instead of ~30)."""
+    if not _REQUEST_TAKES_CONTEXT:
+        return None
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get("plain-http")
+        if context is None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname, no CA loaded
+            _CONTEXTS["plain-http"] = context
+    return context
+
+
 def _open(url, method, data, headers, timeout, validate_certs, opener_kwargs):
     kwargs = dict(opener_kwargs, data=data, headers=headers, timeout=timeout, validate_certs=validate_certs,
                   follow_redirects="none", http_agent="pbguard.pocketbase", use_proxy=True)
-    context = tls_context(validate_certs, opener_kwargs.get("ca_path"))
+    if url[:7].lower() == "http://":
+        context = plain_http_context()
+    else:
+        context = tls_context(validate_certs, opener_kwargs.get("ca_path"))
     if context is None:
         return open_url(url, method=method, **kwargs)
     return Request().open(method or ("POST" if data else "GET"), url, context=context, **kwargs)

@@ -7,6 +7,7 @@ setting never serves another: an unverified request does not make a later verifi
 from __future__ import annotations
 
 import http.server
+import socket
 import ssl
 import subprocess
 import threading
@@ -79,15 +80,36 @@ def tls_server(self_signed):
     server.server_close()
 
 
-def test_one_context_serves_every_request_with_the_same_setting(fresh_contexts, plain_server):
+def test_one_context_serves_every_request_with_the_same_setting(fresh_contexts, tls_server):
+    url, cert = tls_server
     for _i in range(3):
-        assert _http.exchange(plain_server, timeout=5).body == b"hello"
-    if not _http._REQUEST_TAKES_CONTEXT:  # ansible-core 2.16: open_url builds no context for plain HTTP
+        assert _http.exchange(url, timeout=5, ca_path=cert).body == b"hello"
+    if not _http._REQUEST_TAKES_CONTEXT:  # ansible-core 2.16: open_url builds its own
         assert _http.tls_context(True) is None and fresh_contexts == []
         return
-    assert fresh_contexts == [{"cafile": None, "validate_certs": True}]
-    assert _http.tls_context(True) is _http.tls_context(True)
+    assert fresh_contexts == [{"cafile": cert, "validate_certs": True}]
+    assert _http.tls_context(True, cert) is _http.tls_context(True, cert)
     assert _http.tls_context(False) is not _http.tls_context(True)
+
+
+def test_plain_http_reads_no_ca_store(fresh_contexts, plain_server):
+    for validate_certs in (True, False, True):
+        assert _http.exchange(plain_server, timeout=5, validate_certs=validate_certs).body == b"hello"
+    assert fresh_contexts == [], "an http:// request needs no CA store"
+    if _http._REQUEST_TAKES_CONTEXT:
+        assert _http.plain_http_context() is _http.plain_http_context()
+
+
+@pytest.mark.skipif(not _http._REQUEST_TAKES_CONTEXT, reason="ansible-core 2.16 takes no context")
+def test_the_plain_http_context_fails_any_tls_it_were_used_for(tls_server):
+    url = tls_server[0]
+    context = _http.plain_http_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            context.wrap_socket(sock, server_hostname="127.0.0.1")
 
 
 def test_an_unverified_request_does_not_make_a_later_verified_one_lax(fresh_contexts, tls_server):
