@@ -301,6 +301,7 @@ def run(p, check_mode, run_command=None, warn=None):
         report["confirm"] = dict((k, confirm_info.get(k)) for k in (
             "run_id", "counts_identical", "swept_before", "cleanup_problems"))
     report = _reports.scrub(report, secrets)
+    returned = _reports.returned_report(report, p["return_findings"], p["return_findings_per_control"])
 
     report_files = {}
     if p.get("report_dir") and not check_mode:
@@ -308,13 +309,11 @@ def run(p, check_mode, run_command=None, warn=None):
             report_files = _reports.write_reports(report, p["report_dir"], p["report_formats"],
                                                   _controls().catalog(), p.get("report_name"))
         except (IOError, OSError, _safefile.UnsafePath) as exc:
-            raise AuditFailure("Cannot write reports to %s: %s" % (p["report_dir"], exc),
-                               report=_reports.returned_report(report, p["return_findings"], p["return_findings_per_control"]))
+            raise AuditFailure("Cannot write reports to %s: %s" % (p["report_dir"], exc), report=returned)
 
     failing = [{"control": f["control"], "severity": f["severity"], "target": f["target"]}
                for f in _reports.failing(report, p["fail_on"], confirmed_only=p["fail_on_confirmed_only"])]
-    result = dict(changed=False, report=_reports.returned_report(report, p["return_findings"], p["return_findings_per_control"]),
-                  summary=report["summary"], report_files=report_files,
+    result = dict(changed=False, report=returned, summary=report["summary"], report_files=report_files,
                   failing=failing, api_calls=g["api_calls"], probe_requests=g["probe_requests"],
                   confirm=_reports.scrub(confirm_info, secrets))
     if warn and (confirm_info.get("cleanup_problems") or not confirm_info.get("counts_identical", True)):

@@ -126,18 +126,21 @@ _CONTEXTS = {}
 _CONTEXTS_LOCK = threading.Lock()
 
 
+def _cached_context(key, build):
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(key)
+        if context is None:
+            context = _CONTEXTS[key] = build()
+    return context
+
+
 def tls_context(validate_certs, ca_path=None):
     """The TLS context ``open_url`` would build for these settings, built once per process (None when
     this ansible-core cannot be given one)."""
     if not _REQUEST_TAKES_CONTEXT:
         return None
-    key = (bool(validate_certs), ca_path or None)
-    with _CONTEXTS_LOCK:
-        context = _CONTEXTS.get(key)
-        if context is None:
-            context = make_context(cafile=ca_path or None, validate_certs=bool(validate_certs))
-            _CONTEXTS[key] = context
-    return context
+    return _cached_context((bool(validate_certs), ca_path or None),
+                           lambda: make_context(cafile=ca_path or None, validate_certs=bool(validate_certs)))
 
 
 def plain_http_context():
@@ -146,12 +149,8 @@ def plain_http_context():
     used for fails. Built once, without reading the CA store (1 ms instead of ~30)."""
     if not _REQUEST_TAKES_CONTEXT:
         return None
-    with _CONTEXTS_LOCK:
-        context = _CONTEXTS.get("plain-http")
-        if context is None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, check_hostname, no CA loaded
-            _CONTEXTS["plain-http"] = context
-    return context
+    # PROTOCOL_TLS_CLIENT: CERT_REQUIRED and check_hostname, and no CA loaded
+    return _cached_context("plain-http", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
 
 
 def _open(url, method, data, headers, timeout, validate_certs, opener_kwargs):
